@@ -1,0 +1,3 @@
+from services.fsm.server import main
+
+main()

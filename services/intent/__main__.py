@@ -1,0 +1,3 @@
+from services.intent.server import main
+
+main()

@@ -1,0 +1,3 @@
+from services.rag.server import main
+
+main()

@@ -1,0 +1,3 @@
+from services.stt.server import main
+
+main()

@@ -1,0 +1,3 @@
+from services.tts.server import main
+
+main()
