@@ -151,8 +151,21 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
         return factory(stream_response, handler.request_deserializer, handler.response_serializer)
 
 
-async def serve(component: str, settings: ServiceSettings, runtime: Runtime) -> None:
-    """Run the gRPC server until SIGTERM/SIGINT, then drain in-flight calls."""
+@dataclass
+class StartedServer:
+    """A started gRPC server with its health servicer and bound port."""
+
+    server: grpc.aio.Server
+    health: health.aio.HealthServicer
+    port: int
+
+    async def stop(self, grace_s: float) -> None:
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace_s)
+
+
+async def start_server(component: str, settings: ServiceSettings, runtime: Runtime) -> StartedServer:
+    """Create, bind and start the server; every registered service reports SERVING."""
     server = grpc.aio.server(
         interceptors=[aio_server_interceptor(), ErrorMappingInterceptor(component)],
         options=[
@@ -174,15 +187,19 @@ async def serve(component: str, settings: ServiceSettings, runtime: Runtime) -> 
     for name in ["", *names]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("serving", extra={"grpc_port": port, "services": names})
+    return StartedServer(server, health_servicer, port)
 
+
+async def serve(component: str, settings: ServiceSettings, runtime: Runtime) -> None:
+    """Run the gRPC server until SIGTERM/SIGINT, then drain in-flight calls."""
+    started = await start_server(component, settings, runtime)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("draining", extra={"grace_s": settings.shutdown_grace_s})
-    await health_servicer.enter_graceful_shutdown()
-    await server.stop(settings.shutdown_grace_s)
+    await started.stop(settings.shutdown_grace_s)
     if runtime.close is not None:
         await runtime.close()
     log.info("stopped")

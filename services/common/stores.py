@@ -82,7 +82,7 @@ async def connect_qdrant(url: str = "", path: str = "", api_key: str = "") -> As
     from qdrant_client import AsyncQdrantClient
 
     if url:
-        client = AsyncQdrantClient(url=url, api_key=api_key or None, timeout=5)
+        client = AsyncQdrantClient(url=url, api_key=api_key or None, timeout=5, check_compatibility=False)
     else:
         client = AsyncQdrantClient(location=":memory:") if not path or path == ":memory:" else AsyncQdrantClient(path=path)
     try:

@@ -1,0 +1,27 @@
+import pytest
+
+from services.common.config import ServiceSettings, load_settings
+
+
+def test_defaults_and_tenant_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VA_AGENT", "tenant-a/front-desk")
+    settings = load_settings(ServiceSettings)
+    assert settings.grpc_port == 50051
+    assert settings.key_prefix == "va:tenant-a/front-desk:"
+    assert settings.agent_slug == "tenant-a--front-desk"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("VA_GRPC_PORT", "not-a-port"), ("VA_GRPC_PORT", "70000"), ("VA_LOG_LEVEL", "LOUD"), ("VA_AGENT", "no-slash")],
+)
+def test_bad_value_stops_with_one_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SystemExit) as stopped:
+        load_settings(ServiceSettings)
+    assert stopped.value.code == 2
+    message = capsys.readouterr().err.strip()
+    assert len(message.splitlines()) == 1
+    assert variable in message and repr(value) in message
