@@ -28,6 +28,7 @@ test-unit: setup
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy services operator/voiceagent_operator bench tests
 
 protos: setup

@@ -34,9 +34,7 @@ ServiceStarter = Callable[..., str]
 
 
 @pytest.fixture(scope="session")
-def start_service(
-    backends: BackendEndpoints, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServiceStarter]:
+def start_service(backends: BackendEndpoints, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceStarter]:
     """Start ``python -m services.<name>`` as a real process; returns its gRPC address.
 
     Extra keyword arguments become environment variables (``VA_...``). Every
@@ -48,7 +46,9 @@ def start_service(
     def start(name: str, timeout_s: float = 120.0, **env: str) -> str:
         port = free_port()
         process = ManagedProcess(
-            name, [sys.executable, "-m", f"services.{name}"], Path(logs) / f"{name}-{port}.log",
+            name,
+            [sys.executable, "-m", f"services.{name}"],
+            Path(logs) / f"{name}-{port}.log",
             env=service_env(backends, {"VA_GRPC_PORT": str(port), "VA_METRICS_PORT": "0", **env}),
             cwd=REPO_ROOT,
         ).start()

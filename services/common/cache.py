@@ -18,8 +18,7 @@ log = logging.getLogger(__name__)
 class JsonCache:
     """Values are JSON documents under ``<prefix>cache:<name>:<sha256(key)>`` with a TTL."""
 
-    def __init__(self, redis: aioredis.Redis | None, prefix: str, name: str, component: str,
-                 ttl_s: int = 3600) -> None:
+    def __init__(self, redis: aioredis.Redis | None, prefix: str, name: str, component: str, ttl_s: int = 3600) -> None:
         self.redis = redis
         self.namespace = f"{prefix}cache:{name}:"
         self.name = name

@@ -71,8 +71,13 @@ class CircuitBreaker:
     breaker, its failure opens it again for another period.
     """
 
-    def __init__(self, name: str, failure_threshold: int = 5, reset_after_s: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        name: str,
+        failure_threshold: int = 5,
+        reset_after_s: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.name = name
         self.failure_threshold = failure_threshold
         self.reset_after_s = reset_after_s
@@ -142,17 +147,29 @@ class Downstream:
     breaker: CircuitBreaker
 
     @classmethod
-    def connect(cls, name: str, target: str, timeout_s: float, idempotent_services: Iterable[str] = (),
-                failure_threshold: int = 5, reset_after_s: float = 5.0) -> Downstream:
-        return cls(name, make_channel(target, idempotent_services), timeout_s,
-                   CircuitBreaker(name, failure_threshold, reset_after_s))
+    def connect(
+        cls,
+        name: str,
+        target: str,
+        timeout_s: float,
+        idempotent_services: Iterable[str] = (),
+        failure_threshold: int = 5,
+        reset_after_s: float = 5.0,
+    ) -> Downstream:
+        return cls(
+            name,
+            make_channel(target, idempotent_services),
+            timeout_s,
+            CircuitBreaker(name, failure_threshold, reset_after_s),
+        )
 
     def metadata(self) -> tuple[tuple[str, str], ...]:
         session_id = session_id_var.get()
         return ((SESSION_METADATA_KEY, session_id),) if session_id else ()
 
-    async def call(self, method: Callable[..., Awaitable[Response]], request: Any,
-                   timeout_s: float | None = None) -> Response:
+    async def call(
+        self, method: Callable[..., Awaitable[Response]], request: Any, timeout_s: float | None = None
+    ) -> Response:
         """Call a unary method with a deadline; map failures to domain errors."""
         self.breaker.before_call()
         try:

@@ -21,8 +21,15 @@ def generate(out_dir: Path, proto_root: Path = PROTO_ROOT) -> list[Path]:
     import grpc_tools
 
     include = str(Path(grpc_tools.__file__).parent / "_proto")
-    args = ["protoc", f"-I{proto_root}", f"-I{include}", f"--python_out={out_dir}", f"--pyi_out={out_dir}",
-            f"--grpc_python_out={out_dir}", *protos]
+    args = [
+        "protoc",
+        f"-I{proto_root}",
+        f"-I{include}",
+        f"--python_out={out_dir}",
+        f"--pyi_out={out_dir}",
+        f"--grpc_python_out={out_dir}",
+        *protos,
+    ]
     if protoc.main(args) != 0:
         raise RuntimeError("protoc failed")
     return sorted(p for p in out_dir.rglob("*_pb2*.py*"))

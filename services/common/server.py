@@ -130,7 +130,9 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
                 finally:
                     guard.finish()
 
-            factory = grpc.unary_unary_rpc_method_handler if handler.unary_unary else grpc.stream_unary_rpc_method_handler
+            factory = (
+                grpc.unary_unary_rpc_method_handler if handler.unary_unary else grpc.stream_unary_rpc_method_handler
+            )
             return factory(unary_response, handler.request_deserializer, handler.response_serializer)
 
         inner_stream = handler.unary_stream or handler.stream_stream
@@ -147,7 +149,9 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
             finally:
                 guard.finish()
 
-        factory = grpc.unary_stream_rpc_method_handler if handler.unary_stream else grpc.stream_stream_rpc_method_handler
+        factory = (
+            grpc.unary_stream_rpc_method_handler if handler.unary_stream else grpc.stream_stream_rpc_method_handler
+        )
         return factory(stream_response, handler.request_deserializer, handler.response_serializer)
 
 

@@ -33,7 +33,10 @@ def redact(url: str) -> str:
 
 async def connect_redis(url: str, timeout_s: float = 2.0) -> aioredis.Redis:
     client = aioredis.Redis.from_url(
-        url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s, decode_responses=False,
+        url,
+        socket_connect_timeout=timeout_s,
+        socket_timeout=timeout_s,
+        decode_responses=False,
         health_check_interval=30,
     )
     try:
@@ -49,10 +52,15 @@ async def connect_s3(settings: S3Settings, create_bucket: bool = True) -> Minio:
     from urllib3 import PoolManager, Timeout
     from urllib3.util.retry import Retry
 
-    http = PoolManager(timeout=Timeout(connect=2.0, read=10.0), retries=Retry(total=1, backoff_factor=0.1),
-                       maxsize=16)
-    client = Minio(settings.endpoint, access_key=settings.access_key, secret_key=settings.secret_key,
-                   secure=settings.secure, region=settings.region, http_client=http)
+    http = PoolManager(timeout=Timeout(connect=2.0, read=10.0), retries=Retry(total=1, backoff_factor=0.1), maxsize=16)
+    client = Minio(
+        settings.endpoint,
+        access_key=settings.access_key,
+        secret_key=settings.secret_key,
+        secure=settings.secure,
+        region=settings.region,
+        http_client=http,
+    )
     try:
         exists = await asyncio.to_thread(client.bucket_exists, settings.bucket)
         if not exists and create_bucket:
@@ -66,7 +74,9 @@ async def connect_mongo(url: str, timeout_s: float = 3.0) -> AsyncMongoClient:
     from pymongo import AsyncMongoClient
 
     client: AsyncMongoClient = AsyncMongoClient(
-        url, serverSelectionTimeoutMS=int(timeout_s * 1000), connectTimeoutMS=int(timeout_s * 1000),
+        url,
+        serverSelectionTimeoutMS=int(timeout_s * 1000),
+        connectTimeoutMS=int(timeout_s * 1000),
         tz_aware=True,
     )
     try:
@@ -84,7 +94,9 @@ async def connect_qdrant(url: str = "", path: str = "", api_key: str = "") -> As
     if url:
         client = AsyncQdrantClient(url=url, api_key=api_key or None, timeout=5, check_compatibility=False)
     else:
-        client = AsyncQdrantClient(location=":memory:") if not path or path == ":memory:" else AsyncQdrantClient(path=path)
+        client = (
+            AsyncQdrantClient(location=":memory:") if not path or path == ":memory:" else AsyncQdrantClient(path=path)
+        )
     try:
         await client.get_collections()
     except Exception as error:

@@ -15,19 +15,17 @@ log = logging.getLogger(__name__)
 # Latency buckets in seconds, dense below 100 ms where the voice path lives.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
-RPC_REQUESTS = Counter(
-    "voiceagent_rpc_requests_total", "gRPC calls handled", ["component", "method", "code"]
-)
+RPC_REQUESTS = Counter("voiceagent_rpc_requests_total", "gRPC calls handled", ["component", "method", "code"])
 RPC_LATENCY = Histogram(
     "voiceagent_rpc_latency_seconds", "gRPC call latency", ["component", "method"], buckets=LATENCY_BUCKETS
 )
 STAGE_LATENCY = Histogram(
-    "voiceagent_stage_latency_seconds", "Latency of one stage of work", ["component", "stage"],
+    "voiceagent_stage_latency_seconds",
+    "Latency of one stage of work",
+    ["component", "stage"],
     buckets=LATENCY_BUCKETS,
 )
-CACHE_LOOKUPS = Counter(
-    "voiceagent_cache_lookups_total", "Cache lookups by result", ["component", "cache", "result"]
-)
+CACHE_LOOKUPS = Counter("voiceagent_cache_lookups_total", "Cache lookups by result", ["component", "cache", "result"])
 
 
 def start_metrics_server(host: str, port: int) -> int:

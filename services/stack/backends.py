@@ -68,8 +68,23 @@ def start_redis(workdir: Path) -> tuple[ManagedProcess, str]:
     data.mkdir(parents=True, exist_ok=True)
     process = ManagedProcess(
         "redis",
-        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data),
-         "--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no"],
+        [
+            redis_server_binary(),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(data),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "no",
+            "--daemonize",
+            "no",
+        ],
         workdir / "logs" / "redis.log",
     ).start()
 
@@ -87,17 +102,46 @@ def start_s3(workdir: Path, bucket: str) -> tuple[ManagedProcess, str, str]:
     secret = secrets.token_hex(16)
     data = workdir / "s3"
     data.mkdir(parents=True, exist_ok=True)
-    identities = {"identities": [{"name": "voiceagent", "credentials": [
-        {"accessKey": S3_ACCESS_KEY, "secretKey": secret}], "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}
+    identities = {
+        "identities": [
+            {
+                "name": "voiceagent",
+                "credentials": [{"accessKey": S3_ACCESS_KEY, "secretKey": secret}],
+                "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+            }
+        ]
+    }
     config = data / "s3.json"
     config.write_text(json.dumps(identities))
-    ports = {name: free_port() for name in (
-        "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc",
-        "s3.port", "s3.port.grpc", "s3.port.iceberg", "s3.port.lance", "admin.port", "admin.port.grpc",
-        "webdav.port")}
-    argv = [_bin("weed"), "mini", f"-dir={data / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-            f"-s3.config={config}", "-admin.ui=false", "-webdav=false",
-            *[f"-{name}={port}" for name, port in ports.items()]]
+    ports = {
+        name: free_port()
+        for name in (
+            "master.port",
+            "master.port.grpc",
+            "volume.port",
+            "volume.port.grpc",
+            "filer.port",
+            "filer.port.grpc",
+            "s3.port",
+            "s3.port.grpc",
+            "s3.port.iceberg",
+            "s3.port.lance",
+            "admin.port",
+            "admin.port.grpc",
+            "webdav.port",
+        )
+    }
+    argv = [
+        _bin("weed"),
+        "mini",
+        f"-dir={data / 'data'}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-s3.config={config}",
+        "-admin.ui=false",
+        "-webdav=false",
+        *[f"-{name}={port}" for name, port in ports.items()],
+    ]
     process = ManagedProcess("s3", argv, workdir / "logs" / "s3.log", cwd=data).start()
     endpoint = f"127.0.0.1:{ports['s3.port']}"
 
@@ -119,8 +163,19 @@ def start_mongo(workdir: Path) -> tuple[ManagedProcess, str]:
     data.mkdir(parents=True, exist_ok=True)
     process = ManagedProcess(
         "mongo",
-        [_bin("nx-27017"), "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data / "data"),
-         "--pid-file", str(data / "nx.pid"), "--log-file", str(workdir / "logs" / "mongo-server.log")],
+        [
+            _bin("nx-27017"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data / "data"),
+            "--pid-file",
+            str(data / "nx.pid"),
+            "--log-file",
+            str(workdir / "logs" / "mongo-server.log"),
+        ],
         workdir / "logs" / "mongo.log",
     ).start()
     url = f"mongodb://127.0.0.1:{port}"
@@ -128,7 +183,8 @@ def start_mongo(workdir: Path) -> tuple[ManagedProcess, str]:
     def ping() -> bool:
         from pymongo import MongoClient
 
-        with MongoClient(url, serverSelectionTimeoutMS=500) as client:
+        client: MongoClient = MongoClient(url, serverSelectionTimeoutMS=500)
+        with client:
             return bool(client.admin.command("ping").get("ok"))
 
     wait_until(ping, process, 30, "nx-27017")
@@ -164,8 +220,13 @@ class Backends:
             self.stop()
             raise
         self.endpoints = BackendEndpoints(
-            redis_url=redis_url, s3_endpoint=s3_endpoint, s3_access_key=S3_ACCESS_KEY, s3_secret_key=s3_secret,
-            s3_bucket=self.bucket, mongo_url=mongo_url, qdrant_path=qdrant_local_path(self.workdir.name),
+            redis_url=redis_url,
+            s3_endpoint=s3_endpoint,
+            s3_access_key=S3_ACCESS_KEY,
+            s3_secret_key=s3_secret,
+            s3_bucket=self.bucket,
+            mongo_url=mongo_url,
+            qdrant_path=qdrant_local_path(self.workdir.name),
         )
         return self.endpoints
 

@@ -7,6 +7,7 @@ Ctrl-C or by an error) stops every child.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -27,7 +28,7 @@ STATE_FILE = Path(os.environ.get("VA_STACK_STATE", Path.home() / ".cache" / "voi
 @dataclass
 class ServiceInfo:
     name: str
-    address: str          # host:port of gRPC, or the gateway's base URL
+    address: str  # host:port of gRPC, or the gateway's base URL
     metrics_port: int
     pid: int | None = None
 
@@ -53,8 +54,15 @@ class StackInfo:
 
 
 def service_env(endpoints: BackendEndpoints, extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {**os.environ, **endpoints.env(), "VA_HOST": "127.0.0.1", "VA_KB_SOURCE": str(REPO_ROOT / "kb"),
-           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        **endpoints.env(),
+        "VA_HOST": "127.0.0.1",
+        "VA_KB_SOURCE": str(REPO_ROOT / "kb"),
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
     env.update(extra or {})
     return env
 
@@ -62,8 +70,14 @@ def service_env(endpoints: BackendEndpoints, extra: dict[str, str] | None = None
 class LocalStack:
     """Backends plus services; ``components`` limits which gRPC services start."""
 
-    def __init__(self, workdir: Path | None = None, components: tuple[str, ...] = GRPC_COMPONENTS,
-                 gateway: bool = True, extra_env: dict[str, str] | None = None, log_json: bool = True) -> None:
+    def __init__(
+        self,
+        workdir: Path | None = None,
+        components: tuple[str, ...] = GRPC_COMPONENTS,
+        gateway: bool = True,
+        extra_env: dict[str, str] | None = None,
+        log_json: bool = True,
+    ) -> None:
         self._owns_workdir = workdir is None
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="voiceagent-stack-"))
         self.components = components
@@ -80,8 +94,13 @@ class LocalStack:
         self.stop()
 
     def _spawn(self, name: str, env: dict[str, str]) -> ManagedProcess:
-        process = ManagedProcess(name, [sys.executable, "-m", f"services.{name}"], self.workdir / "logs" / f"{name}.log",
-                                 env=env, cwd=REPO_ROOT).start()
+        process = ManagedProcess(
+            name,
+            [sys.executable, "-m", f"services.{name}"],
+            self.workdir / "logs" / f"{name}.log",
+            env=env,
+            cwd=REPO_ROOT,
+        ).start()
         self.processes.append(process)
         return process
 
@@ -93,17 +112,20 @@ class LocalStack:
             started: list[tuple[ManagedProcess, str]] = []
             for name in self.components:
                 grpc_port, metrics_port = free_port(), free_port()
-                process = self._spawn(name, {**env, "VA_GRPC_PORT": str(grpc_port), "VA_METRICS_PORT": str(metrics_port)})
+                process = self._spawn(
+                    name, {**env, "VA_GRPC_PORT": str(grpc_port), "VA_METRICS_PORT": str(metrics_port)}
+                )
                 address = f"127.0.0.1:{grpc_port}"
                 info.services[name] = ServiceInfo(name, address, metrics_port, process.pid)
                 started.append((process, address))
             for process, address in started:  # models load in parallel; wait for each
-                wait_until(lambda a=address: grpc_serving(a), process, timeout_s, process.name)
+                wait_until(functools.partial(grpc_serving, address), process, timeout_s, process.name)
             if self.gateway:
                 http_port, metrics_port = free_port(), free_port()
                 targets = {f"VA_{name.upper()}_TARGET": info.services[name].address for name in self.components}
-                process = self._spawn("gateway", {**env, **targets, "VA_HTTP_PORT": str(http_port),
-                                                  "VA_METRICS_PORT": str(metrics_port)})
+                process = self._spawn(
+                    "gateway", {**env, **targets, "VA_HTTP_PORT": str(http_port), "VA_METRICS_PORT": str(metrics_port)}
+                )
                 url = f"http://127.0.0.1:{http_port}"
                 info.services["gateway"] = ServiceInfo("gateway", url, metrics_port, process.pid)
                 wait_until(lambda: http_ready(f"{url}/health/live"), process, timeout_s, "gateway")

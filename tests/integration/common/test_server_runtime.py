@@ -9,12 +9,12 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from voiceagent.v1 import intent_pb2, intent_pb2_grpc
 
 from services.common.clients import CircuitOpen, Downstream
 from services.common.config import ServiceSettings
 from services.common.errors import BackendUnavailable, InvalidInput
 from services.common.server import Registration, Runtime, StartedServer, start_server
-from voiceagent.v1 import intent_pb2, intent_pb2_grpc
 
 pytestmark = pytest.mark.integration
 SERVICE = intent_pb2.DESCRIPTOR.services_by_name["IntentClassifier"].full_name
@@ -26,7 +26,9 @@ class ScriptedClassifier(intent_pb2_grpc.IntentClassifierServicer):
     def __init__(self) -> None:
         self.calls = 0
 
-    async def Classify(self, request: intent_pb2.ClassifyRequest, context: grpc.aio.ServicerContext) -> intent_pb2.ClassifyResponse:
+    async def Classify(
+        self, request: intent_pb2.ClassifyRequest, context: grpc.aio.ServicerContext
+    ) -> intent_pb2.ClassifyResponse:
         self.calls += 1
         if request.text == "":
             raise InvalidInput("text must not be empty")
@@ -42,7 +44,9 @@ class ScriptedClassifier(intent_pb2_grpc.IntentClassifierServicer):
 @pytest.fixture
 async def server() -> AsyncIterator[tuple[StartedServer, ScriptedClassifier]]:
     servicer = ScriptedClassifier()
-    runtime = Runtime([Registration(SERVICE, lambda s: intent_pb2_grpc.add_IntentClassifierServicer_to_server(servicer, s))])
+    runtime = Runtime(
+        [Registration(SERVICE, lambda s: intent_pb2_grpc.add_IntentClassifierServicer_to_server(servicer, s))]
+    )
     started = await start_server("test", ServiceSettings(host="127.0.0.1", grpc_port=0), runtime)
     yield started, servicer
     await started.stop(0)
@@ -52,8 +56,11 @@ async def test_errors_map_to_status_codes_without_internals(server: tuple[Starte
     started, _ = server
     async with grpc.aio.insecure_channel(f"127.0.0.1:{started.port}") as channel:
         stub = intent_pb2_grpc.IntentClassifierStub(channel)
-        expectations = {"": grpc.StatusCode.INVALID_ARGUMENT, "backend": grpc.StatusCode.UNAVAILABLE,
-                        "crash": grpc.StatusCode.INTERNAL}
+        expectations = {
+            "": grpc.StatusCode.INVALID_ARGUMENT,
+            "backend": grpc.StatusCode.UNAVAILABLE,
+            "crash": grpc.StatusCode.INTERNAL,
+        }
         for text, code in expectations.items():
             with pytest.raises(grpc.aio.AioRpcError) as failure:
                 await stub.Classify(intent_pb2.ClassifyRequest(text=text))
@@ -68,7 +75,8 @@ async def test_deadline_is_honoured(server: tuple[StartedServer, ScriptedClassif
     async with grpc.aio.insecure_channel(f"127.0.0.1:{started.port}") as channel:
         with pytest.raises(grpc.aio.AioRpcError) as failure:
             await intent_pb2_grpc.IntentClassifierStub(channel).Classify(
-                intent_pb2.ClassifyRequest(text="slow"), timeout=0.2)
+                intent_pb2.ClassifyRequest(text="slow"), timeout=0.2
+            )
         assert failure.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
 
 
@@ -78,7 +86,8 @@ async def test_health_and_reflection(server: tuple[StartedServer, ScriptedClassi
         status = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=SERVICE))
         assert status.status == health_pb2.HealthCheckResponse.SERVING
         stream = reflection_pb2_grpc.ServerReflectionStub(channel).ServerReflectionInfo(
-            iter([reflection_pb2.ServerReflectionRequest(list_services="")]))
+            iter([reflection_pb2.ServerReflectionRequest(list_services="")])
+        )
         names = [s.name async for response in stream for s in response.list_services_response.service]
         assert SERVICE in names and "grpc.health.v1.Health" in names
 
@@ -102,8 +111,9 @@ async def test_downstream_maps_errors_and_opens_the_breaker(server: tuple[Starte
 
 async def test_idempotent_calls_are_retried_on_unavailable(server: tuple[StartedServer, ScriptedClassifier]) -> None:
     started, servicer = server
-    downstream = Downstream.connect("intent", f"127.0.0.1:{started.port}", timeout_s=2.0,
-                                    idempotent_services=[SERVICE], failure_threshold=10)
+    downstream = Downstream.connect(
+        "intent", f"127.0.0.1:{started.port}", timeout_s=2.0, idempotent_services=[SERVICE], failure_threshold=10
+    )
     stub = intent_pb2_grpc.IntentClassifierStub(downstream.channel)
     before = servicer.calls
     with pytest.raises(BackendUnavailable):

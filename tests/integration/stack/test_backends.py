@@ -25,8 +25,12 @@ async def test_redis_is_real(backends: BackendEndpoints) -> None:
 
 
 async def test_s3_checks_signatures(backends: BackendEndpoints) -> None:
-    settings = S3Settings(endpoint=backends.s3_endpoint, access_key=backends.s3_access_key,
-                          secret_key=backends.s3_secret_key, bucket=backends.s3_bucket)
+    settings = S3Settings(
+        endpoint=backends.s3_endpoint,
+        access_key=backends.s3_access_key,
+        secret_key=backends.s3_secret_key,
+        bucket=backends.s3_bucket,
+    )
     client = await connect_s3(settings)
     client.put_object(settings.bucket, "test/hello.txt", io.BytesIO(b"hello"), 5)
     assert client.get_object(settings.bucket, "test/hello.txt").read() == b"hello"
@@ -51,7 +55,7 @@ async def test_qdrant_local_mode(backends: BackendEndpoints) -> None:
 
 async def test_dead_backends_fail_fast_with_readable_errors(backends: BackendEndpoints) -> None:
     dead = free_port()
-    with pytest.raises(BackendUnavailable, match="Redis at redis://127.0.0.1"):
+    with pytest.raises(BackendUnavailable, match=r"Redis at redis://127\.0\.0\.1"):
         await connect_redis(f"redis://127.0.0.1:{dead}/0", timeout_s=0.5)
     with pytest.raises(BackendUnavailable, match="MongoDB at"):
         await connect_mongo(f"mongodb://127.0.0.1:{dead}", timeout_s=0.5)

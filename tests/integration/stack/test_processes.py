@@ -39,7 +39,9 @@ def test_stop_terminates_the_whole_process_group(tmp_path: Path) -> None:
     script = "import subprocess,time; subprocess.Popen(['sleep','300']); time.sleep(300)"
     process = ManagedProcess("parent", [sys.executable, "-c", script], tmp_path / "p.log").start()
     time.sleep(0.5)
-    group = [int(p) for p in subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True).stdout.split()]
+    group = [
+        int(p) for p in subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True).stdout.split()
+    ]
     assert len(group) == 2
     process.stop(grace_s=2)
     assert all(_wait_dead(pid) for pid in group)

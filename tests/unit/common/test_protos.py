@@ -8,9 +8,12 @@ from services.common.protogen import PROTO_ROOT, generate
 def test_generated_stubs_are_up_to_date(tmp_path: Path) -> None:
     fresh = generate(tmp_path)
     assert fresh, "no stubs generated"
-    stale = [str(p.relative_to(tmp_path)) for p in fresh
-             if not (PROTO_ROOT / p.relative_to(tmp_path)).exists()
-             or (PROTO_ROOT / p.relative_to(tmp_path)).read_bytes() != p.read_bytes()]
+    stale = [
+        str(p.relative_to(tmp_path))
+        for p in fresh
+        if not (PROTO_ROOT / p.relative_to(tmp_path)).exists()
+        or (PROTO_ROOT / p.relative_to(tmp_path)).read_bytes() != p.read_bytes()
+    ]
     assert not stale, f"stale generated stubs (run `make protos`): {stale}"
 
 

@@ -1,0 +1,64 @@
+"""Render the configuration reference (every VA_ variable) from the settings classes.
+
+``python -m services.common.settings_doc --write`` rewrites the table that
+README.md carries between its ``<!-- config:begin -->`` and
+``<!-- config:end -->`` markers; a unit test fails when the two drift apart.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic_settings import BaseSettings
+
+from services.common.config import S3Settings, ServiceSettings
+
+COMPONENTS = ("gateway", "stt", "intent", "rag", "tts", "fsm")
+BEGIN, END = "<!-- config:begin -->", "<!-- config:end -->"
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def settings_classes() -> list[tuple[str, type[BaseSettings]]]:
+    classes: list[tuple[str, type[BaseSettings]]] = [("all services", ServiceSettings), ("tts, rag", S3Settings)]
+    for component in COMPONENTS:
+        module = importlib.import_module(f"services.{component}.config")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, BaseSettings) and value.__module__ == module.__name__:
+                classes.append((component, value))
+    return classes
+
+
+def _default(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return f"`{text}`" if text else "(empty)"
+
+
+def render() -> str:
+    rows = ["| variable | used by | default | meaning |", "|---|---|---|---|"]
+    seen: set[str] = set()
+    for component, cls in settings_classes():
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        for name, field in cls.model_fields.items():
+            variable = f"{prefix}{name}".upper()
+            if variable in seen:
+                continue
+            seen.add(variable)
+            description = (field.description or "").replace("|", "\\|")
+            rows.append(f"| `{variable}` | {component} | {_default(field.default)} | {description} |")
+    return "\n".join(rows)
+
+
+def write_readme(readme: Path = README) -> None:
+    head, rest = readme.read_text().split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    readme.write_text(f"{head}{BEGIN}\n{render()}\n{END}{tail}")
+
+
+if __name__ == "__main__":
+    if "--write" in sys.argv:
+        write_readme()
+    else:
+        print(render())
