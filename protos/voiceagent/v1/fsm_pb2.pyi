@@ -97,20 +97,22 @@ class TurnRequest(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., text: _Optional[str] = ..., now: _Optional[str] = ..., intent: _Optional[str] = ..., entities: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class TurnResponse(_message.Message):
-    __slots__ = ("state", "reply", "rejected", "rejection_reason", "alternatives", "timing")
+    __slots__ = ("state", "reply", "rejected", "rejection_reason", "alternatives", "timing", "rejection_code")
     STATE_FIELD_NUMBER: _ClassVar[int]
     REPLY_FIELD_NUMBER: _ClassVar[int]
     REJECTED_FIELD_NUMBER: _ClassVar[int]
     REJECTION_REASON_FIELD_NUMBER: _ClassVar[int]
     ALTERNATIVES_FIELD_NUMBER: _ClassVar[int]
     TIMING_FIELD_NUMBER: _ClassVar[int]
+    REJECTION_CODE_FIELD_NUMBER: _ClassVar[int]
     state: BookingState
     reply: str
     rejected: bool
     rejection_reason: str
     alternatives: _containers.RepeatedCompositeFieldContainer[SlotOption]
     timing: _common_pb2.Timing
-    def __init__(self, state: _Optional[_Union[BookingState, _Mapping]] = ..., reply: _Optional[str] = ..., rejected: _Optional[bool] = ..., rejection_reason: _Optional[str] = ..., alternatives: _Optional[_Iterable[_Union[SlotOption, _Mapping]]] = ..., timing: _Optional[_Union[_common_pb2.Timing, _Mapping]] = ...) -> None: ...
+    rejection_code: str
+    def __init__(self, state: _Optional[_Union[BookingState, _Mapping]] = ..., reply: _Optional[str] = ..., rejected: _Optional[bool] = ..., rejection_reason: _Optional[str] = ..., alternatives: _Optional[_Iterable[_Union[SlotOption, _Mapping]]] = ..., timing: _Optional[_Union[_common_pb2.Timing, _Mapping]] = ..., rejection_code: _Optional[str] = ...) -> None: ...
 
 class GetRequest(_message.Message):
     __slots__ = ("session_id",)
