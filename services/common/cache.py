@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -13,6 +14,8 @@ from redis.exceptions import RedisError
 from services.common.telemetry import CACHE_LOOKUPS
 
 log = logging.getLogger(__name__)
+
+WARN_EVERY_S = 30.0
 
 
 class JsonCache:
@@ -24,6 +27,16 @@ class JsonCache:
         self.name = name
         self.component = component
         self.ttl_s = ttl_s
+        self._last_warning = -WARN_EVERY_S
+
+    def _warn(self, what: str, error: Exception) -> None:
+        """Redis down fails every call: say so once per period, not once per request."""
+        now = time.monotonic()
+        if now - self._last_warning >= WARN_EVERY_S:
+            self._last_warning = now
+            log.warning(
+                f"cache {what} failed; continuing without cache", extra={"cache": self.name, "error": str(error)}
+            )
 
     def key(self, *parts: str) -> str:
         digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
@@ -37,7 +50,7 @@ class JsonCache:
             raw = await self.redis.get(self.key(*parts))
         except (RedisError, OSError) as error:
             CACHE_LOOKUPS.labels(self.component, self.name, "error").inc()
-            log.warning("cache read failed; continuing without cache", extra={"cache": self.name, "error": str(error)})
+            self._warn("read", error)
             return None
         CACHE_LOOKUPS.labels(self.component, self.name, "hit" if raw is not None else "miss").inc()
         return json.loads(raw) if raw is not None else None
@@ -48,4 +61,4 @@ class JsonCache:
         try:
             await self.redis.set(self.key(*parts), json.dumps(value, separators=(",", ":")), ex=self.ttl_s)
         except (RedisError, OSError) as error:
-            log.warning("cache write failed", extra={"cache": self.name, "error": str(error)})
+            self._warn("write", error)
