@@ -37,18 +37,24 @@ def _default(value: Any) -> str:
 
 
 def render() -> str:
-    rows = ["| variable | used by | default | meaning |", "|---|---|---|---|"]
-    seen: set[str] = set()
+    """One row per variable, naming every component that reads it."""
+    rows: dict[str, tuple[list[str], str, str]] = {}
     for component, cls in settings_classes():
         prefix = str(cls.model_config.get("env_prefix", ""))
+        inherited = set().union(*(getattr(base, "model_fields", {}) for base in cls.__mro__[1:]))
         for name, field in cls.model_fields.items():
-            variable = f"{prefix}{name}".upper()
-            if variable in seen:
+            if name in inherited:
                 continue
-            seen.add(variable)
+            variable = f"{prefix}{name}".upper()
+            if variable in rows:
+                rows[variable][0].append(component)
+                continue
             description = (field.description or "").replace("|", "\\|")
-            rows.append(f"| `{variable}` | {component} | {_default(field.default)} | {description} |")
-    return "\n".join(rows)
+            rows[variable] = ([component], _default(field.default), description)
+    lines = ["| variable | used by | default | meaning |", "|---|---|---|---|"]
+    for variable, (components, default, description) in rows.items():
+        lines.append(f"| `{variable}` | {', '.join(components)} | {default} | {description} |")
+    return "\n".join(lines)
 
 
 def write_readme(readme: Path = README) -> None:
