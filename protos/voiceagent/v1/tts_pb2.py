@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from voiceagent.v1 import common_pb2 as voiceagent_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17voiceagent/v1/tts.proto\x12\rvoiceagent.v1\x1a\x1avoiceagent/v1/common.proto\"p\n\x11SynthesizeRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\r\n\x05voice\x18\x02 \x01(\t\x12*\n\x06\x66ormat\x18\x03 \x01(\x0b\x32\x1a.voiceagent.v1.AudioFormat\x12\x12\n\nsession_id\x18\x04 \x01(\t\"\xb2\x01\n\nAudioChunk\x12\r\n\x05\x61udio\x18\x01 \x01(\x0c\x12*\n\x06\x66ormat\x18\x02 \x01(\x0b\x32\x1a.voiceagent.v1.AudioFormat\x12\x16\n\x0esentence_index\x18\x03 \x01(\x05\x12\x0c\n\x04text\x18\x04 \x01(\t\x12\x0e\n\x06\x63\x61\x63hed\x18\x05 \x01(\x08\x12\x0c\n\x04last\x18\x06 \x01(\x08\x12%\n\x06timing\x18\x07 \x01(\x0b\x32\x15.voiceagent.v1.Timing\"\xb1\x01\n\x17SynthesizeToUrlResponse\x12\x0b\n\x03url\x18\x01 \x01(\t\x12*\n\x06\x66ormat\x18\x02 \x01(\x0b\x32\x1a.voiceagent.v1.AudioFormat\x12\x13\n\x0b\x64uration_ms\x18\x03 \x01(\x01\x12\x0e\n\x06\x63\x61\x63hed\x18\x04 \x01(\x08\x12\x11\n\tcache_key\x18\x05 \x01(\t\x12%\n\x06timing\x18\x06 \x01(\x0b\x32\x15.voiceagent.v1.Timing\"\x13\n\x11ListVoicesRequest\"V\n\x05Voice\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x0e\n\x06\x65ngine\x18\x03 \x01(\t\x12\x1d\n\x15native_sample_rate_hz\x18\x04 \x01(\x05\"Q\n\x12ListVoicesResponse\x12$\n\x06voices\x18\x01 \x03(\x0b\x32\x14.voiceagent.v1.Voice\x12\x15\n\rdefault_voice\x18\x02 \x01(\t2\x8b\x02\n\x0cTextToSpeech\x12K\n\nSynthesize\x12 .voiceagent.v1.SynthesizeRequest\x1a\x19.voiceagent.v1.AudioChunk0\x01\x12[\n\x0fSynthesizeToUrl\x12 .voiceagent.v1.SynthesizeRequest\x1a&.voiceagent.v1.SynthesizeToUrlResponse\x12Q\n\nListVoices\x12 .voiceagent.v1.ListVoicesRequest\x1a!.voiceagent.v1.ListVoicesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17voiceagent/v1/tts.proto\x12\rvoiceagent.v1\x1a\x1avoiceagent/v1/common.proto\"p\n\x11SynthesizeRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\r\n\x05voice\x18\x02 \x01(\t\x12*\n\x06\x66ormat\x18\x03 \x01(\x0b\x32\x1a.voiceagent.v1.AudioFormat\x12\x12\n\nsession_id\x18\x04 \x01(\t\"\xeb\x01\n\nAudioChunk\x12\r\n\x05\x61udio\x18\x01 \x01(\x0c\x12*\n\x06\x66ormat\x18\x02 \x01(\x0b\x32\x1a.voiceagent.v1.AudioFormat\x12\x16\n\x0esentence_index\x18\x03 \x01(\x05\x12\x0c\n\x04text\x18\x04 \x01(\t\x12\x0e\n\x06\x63\x61\x63hed\x18\x05 \x01(\x08\x12\x0c\n\x04last\x18\x06 \x01(\x08\x12%\n\x06timing\x18\x07 \x01(\x0b\x32\x15.voiceagent.v1.Timing\x12\x13\n\x0bspoken_text\x18\x08 \x01(\t\x12\r\n\x05voice\x18\t \x01(\t\x12\x13\n\x0b\x64uration_ms\x18\n \x01(\x01\"\xd6\x01\n\x17SynthesizeToUrlResponse\x12\x0b\n\x03url\x18\x01 \x01(\t\x12*\n\x06\x66ormat\x18\x02 \x01(\x0b\x32\x1a.voiceagent.v1.AudioFormat\x12\x13\n\x0b\x64uration_ms\x18\x03 \x01(\x01\x12\x0e\n\x06\x63\x61\x63hed\x18\x04 \x01(\x08\x12\x11\n\tcache_key\x18\x05 \x01(\t\x12%\n\x06timing\x18\x06 \x01(\x0b\x32\x15.voiceagent.v1.Timing\x12\r\n\x05voice\x18\x07 \x01(\t\x12\x14\n\x0c\x65xpires_in_s\x18\x08 \x01(\x05\"\x13\n\x11ListVoicesRequest\"V\n\x05Voice\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x0e\n\x06\x65ngine\x18\x03 \x01(\t\x12\x1d\n\x15native_sample_rate_hz\x18\x04 \x01(\x05\"Q\n\x12ListVoicesResponse\x12$\n\x06voices\x18\x01 \x03(\x0b\x32\x14.voiceagent.v1.Voice\x12\x15\n\rdefault_voice\x18\x02 \x01(\t2\x8b\x02\n\x0cTextToSpeech\x12K\n\nSynthesize\x12 .voiceagent.v1.SynthesizeRequest\x1a\x19.voiceagent.v1.AudioChunk0\x01\x12[\n\x0fSynthesizeToUrl\x12 .voiceagent.v1.SynthesizeRequest\x1a&.voiceagent.v1.SynthesizeToUrlResponse\x12Q\n\nListVoices\x12 .voiceagent.v1.ListVoicesRequest\x1a!.voiceagent.v1.ListVoicesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,15 +35,15 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SYNTHESIZEREQUEST']._serialized_start=70
   _globals['_SYNTHESIZEREQUEST']._serialized_end=182
   _globals['_AUDIOCHUNK']._serialized_start=185
-  _globals['_AUDIOCHUNK']._serialized_end=363
-  _globals['_SYNTHESIZETOURLRESPONSE']._serialized_start=366
-  _globals['_SYNTHESIZETOURLRESPONSE']._serialized_end=543
-  _globals['_LISTVOICESREQUEST']._serialized_start=545
-  _globals['_LISTVOICESREQUEST']._serialized_end=564
-  _globals['_VOICE']._serialized_start=566
-  _globals['_VOICE']._serialized_end=652
-  _globals['_LISTVOICESRESPONSE']._serialized_start=654
-  _globals['_LISTVOICESRESPONSE']._serialized_end=735
-  _globals['_TEXTTOSPEECH']._serialized_start=738
-  _globals['_TEXTTOSPEECH']._serialized_end=1005
+  _globals['_AUDIOCHUNK']._serialized_end=420
+  _globals['_SYNTHESIZETOURLRESPONSE']._serialized_start=423
+  _globals['_SYNTHESIZETOURLRESPONSE']._serialized_end=637
+  _globals['_LISTVOICESREQUEST']._serialized_start=639
+  _globals['_LISTVOICESREQUEST']._serialized_end=658
+  _globals['_VOICE']._serialized_start=660
+  _globals['_VOICE']._serialized_end=746
+  _globals['_LISTVOICESRESPONSE']._serialized_start=748
+  _globals['_LISTVOICESRESPONSE']._serialized_end=829
+  _globals['_TEXTTOSPEECH']._serialized_start=832
+  _globals['_TEXTTOSPEECH']._serialized_end=1099
 # @@protoc_insertion_point(module_scope)

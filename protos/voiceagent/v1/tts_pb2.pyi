@@ -20,7 +20,7 @@ class SynthesizeRequest(_message.Message):
     def __init__(self, text: _Optional[str] = ..., voice: _Optional[str] = ..., format: _Optional[_Union[_common_pb2.AudioFormat, _Mapping]] = ..., session_id: _Optional[str] = ...) -> None: ...
 
 class AudioChunk(_message.Message):
-    __slots__ = ("audio", "format", "sentence_index", "text", "cached", "last", "timing")
+    __slots__ = ("audio", "format", "sentence_index", "text", "cached", "last", "timing", "spoken_text", "voice", "duration_ms")
     AUDIO_FIELD_NUMBER: _ClassVar[int]
     FORMAT_FIELD_NUMBER: _ClassVar[int]
     SENTENCE_INDEX_FIELD_NUMBER: _ClassVar[int]
@@ -28,6 +28,9 @@ class AudioChunk(_message.Message):
     CACHED_FIELD_NUMBER: _ClassVar[int]
     LAST_FIELD_NUMBER: _ClassVar[int]
     TIMING_FIELD_NUMBER: _ClassVar[int]
+    SPOKEN_TEXT_FIELD_NUMBER: _ClassVar[int]
+    VOICE_FIELD_NUMBER: _ClassVar[int]
+    DURATION_MS_FIELD_NUMBER: _ClassVar[int]
     audio: bytes
     format: _common_pb2.AudioFormat
     sentence_index: int
@@ -35,23 +38,30 @@ class AudioChunk(_message.Message):
     cached: bool
     last: bool
     timing: _common_pb2.Timing
-    def __init__(self, audio: _Optional[bytes] = ..., format: _Optional[_Union[_common_pb2.AudioFormat, _Mapping]] = ..., sentence_index: _Optional[int] = ..., text: _Optional[str] = ..., cached: _Optional[bool] = ..., last: _Optional[bool] = ..., timing: _Optional[_Union[_common_pb2.Timing, _Mapping]] = ...) -> None: ...
+    spoken_text: str
+    voice: str
+    duration_ms: float
+    def __init__(self, audio: _Optional[bytes] = ..., format: _Optional[_Union[_common_pb2.AudioFormat, _Mapping]] = ..., sentence_index: _Optional[int] = ..., text: _Optional[str] = ..., cached: _Optional[bool] = ..., last: _Optional[bool] = ..., timing: _Optional[_Union[_common_pb2.Timing, _Mapping]] = ..., spoken_text: _Optional[str] = ..., voice: _Optional[str] = ..., duration_ms: _Optional[float] = ...) -> None: ...
 
 class SynthesizeToUrlResponse(_message.Message):
-    __slots__ = ("url", "format", "duration_ms", "cached", "cache_key", "timing")
+    __slots__ = ("url", "format", "duration_ms", "cached", "cache_key", "timing", "voice", "expires_in_s")
     URL_FIELD_NUMBER: _ClassVar[int]
     FORMAT_FIELD_NUMBER: _ClassVar[int]
     DURATION_MS_FIELD_NUMBER: _ClassVar[int]
     CACHED_FIELD_NUMBER: _ClassVar[int]
     CACHE_KEY_FIELD_NUMBER: _ClassVar[int]
     TIMING_FIELD_NUMBER: _ClassVar[int]
+    VOICE_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_IN_S_FIELD_NUMBER: _ClassVar[int]
     url: str
     format: _common_pb2.AudioFormat
     duration_ms: float
     cached: bool
     cache_key: str
     timing: _common_pb2.Timing
-    def __init__(self, url: _Optional[str] = ..., format: _Optional[_Union[_common_pb2.AudioFormat, _Mapping]] = ..., duration_ms: _Optional[float] = ..., cached: _Optional[bool] = ..., cache_key: _Optional[str] = ..., timing: _Optional[_Union[_common_pb2.Timing, _Mapping]] = ...) -> None: ...
+    voice: str
+    expires_in_s: int
+    def __init__(self, url: _Optional[str] = ..., format: _Optional[_Union[_common_pb2.AudioFormat, _Mapping]] = ..., duration_ms: _Optional[float] = ..., cached: _Optional[bool] = ..., cache_key: _Optional[str] = ..., timing: _Optional[_Union[_common_pb2.Timing, _Mapping]] = ..., voice: _Optional[str] = ..., expires_in_s: _Optional[int] = ...) -> None: ...
 
 class ListVoicesRequest(_message.Message):
     __slots__ = ()

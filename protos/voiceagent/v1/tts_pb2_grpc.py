@@ -58,14 +58,16 @@ class TextToSpeechServicer:
 
     def Synthesize(self, request, context):
         """Audio streams sentence by sentence; the first chunk leaves as soon as the
-        first sentence is synthesized.
+        first sentence is synthesized. With WAV every chunk is a complete RIFF file
+        for its sentence. Object storage being down never fails this call.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def SynthesizeToUrl(self, request, context):
-        """Synthesizes (or finds in the cache) the whole text and returns a presigned URL.
+        """Synthesizes (or finds in the cache) the whole text and returns a presigned URL
+        to one object (WAV when no encoding is given). UNAVAILABLE without object storage.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

