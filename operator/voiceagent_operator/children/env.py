@@ -121,8 +121,7 @@ def component_env(agent: meta.AgentRef, spec: VoiceAgentSpec, component: str) ->
     elif component == "rag":
         env += _rag(spec)
     elif component == "tts":
-        # VA_DEFAULT_VOICE is the name services/tts/config.py reads today; VA_TTS_VOICE is the contract.
-        env += [*_s3(spec), value("VA_TTS_VOICE", spec.voice), value("VA_DEFAULT_VOICE", spec.voice)]
+        env += [*_s3(spec), value("VA_DEFAULT_VOICE", spec.voice)]
     elif component == "fsm":
         env += _fsm(spec)
     return env

@@ -161,7 +161,7 @@ def test_env_contract(full: dict[str, Any]) -> None:
     assert env["intent"]["VA_INTENT_CONFIG_FILE"] == "/etc/voiceagent/config/intents.yaml"
     assert env["fsm"]["VA_MONGO_URL"] == {"secretKeyRef": {"name": "dental-backends", "key": "mongodb-url"}}
     assert env["fsm"]["VA_BOOKING_RULES_FILE"] == "/etc/voiceagent/config/booking.yaml"
-    assert env["tts"]["VA_TTS_VOICE"] == "en_US-joe-medium"
+    assert env["tts"]["VA_DEFAULT_VOICE"] == "en_US-joe-medium"
     for component in ("tts", "rag"):
         assert env[component]["VA_S3_ENDPOINT"] == "minio.storage.svc:9000"
         assert env[component]["VA_S3_BUCKET"] == "voiceagent" and env[component]["VA_S3_SECURE"] == "false"
