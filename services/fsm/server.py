@@ -21,9 +21,7 @@ from services.fsm.sessions import FlowStore
 SERVICE_NAME = fsm_pb2.DESCRIPTOR.services_by_name["AppointmentBooking"].full_name
 
 
-def appointment_proto(appointment: Appointment | None) -> fsm_pb2.Appointment | None:
-    if appointment is None:
-        return None
+def appointment_proto(appointment: Appointment) -> fsm_pb2.Appointment:
     return fsm_pb2.Appointment(**appointment.model_dump())
 
 
@@ -32,7 +30,7 @@ def state_proto(flow: Flow) -> fsm_pb2.BookingState:
     return fsm_pb2.BookingState(
         session_id=flow.session_id, state=flow.stage.value, slots=fsm_pb2.Slots(**slots),
         expecting=flow.expecting or "", failed_attempts=flow.failed_attempts,
-        appointment=appointment_proto(flow.appointment), prompt=flow.prompt,
+        appointment=appointment_proto(flow.appointment) if flow.appointment else None, prompt=flow.prompt,
     )
 
 

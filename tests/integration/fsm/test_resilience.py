@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -64,7 +65,7 @@ def launch(started: list[FsmProcess], backends: BackendEndpoints, logs: Path, **
     return process
 
 
-def call(address: str, method: str, request: object, timeout: float = 15) -> fsm_pb2.TurnResponse:
+def call(address: str, method: str, request: object, timeout: float = 15) -> Any:
     with grpc.insecure_channel(address) as channel:
         return getattr(fsm_pb2_grpc.AppointmentBookingStub(channel), method)(request, timeout=timeout)
 

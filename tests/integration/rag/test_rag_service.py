@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -75,7 +76,7 @@ async def test_query_stats_and_reindex_over_grpc(
     ],
 )
 async def test_bad_queries_are_invalid_argument_and_the_service_keeps_serving(
-    stub: rag_pb2_grpc.KnowledgeBaseStub, request_fields: dict[str, object], message: str
+    stub: rag_pb2_grpc.KnowledgeBaseStub, request_fields: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as failure:
         await stub.Query(rag_pb2.QueryRequest(**request_fields), timeout=10)
