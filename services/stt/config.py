@@ -1,7 +1,45 @@
 """Settings of the stt service (environment variables prefixed VA_)."""
 
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
 from services.common.config import ServiceSettings
 
 
 class SttSettings(ServiceSettings):
     """stt service settings; see services/common/config.py for the shared fields."""
+
+    stt_model: str = Field(
+        "tiny.en", description="Whisper model: 'tiny.en', 'base' (bundled) or a CTranslate2 model directory"
+    )
+    stt_compute_type: str = Field("int8", description="CTranslate2 compute type")
+    stt_decode_workers: int = Field(2, ge=1, le=16, description="Decodes that run in parallel (inter_threads)")
+    stt_decode_threads: int = Field(1, ge=1, le=16, description="OpenMP threads per decode (intra_threads)")
+    stt_beam_size: int = Field(5, ge=1, le=10, description="Beam size of finals (1 = greedy; partials are greedy)")
+    stt_min_window_s: int = Field(
+        10, ge=1, le=30, description="Shortest Whisper window in seconds (features are zero-padded to it)"
+    )
+    stt_vad_threshold: float = Field(0.5, gt=0.15, lt=1.0, description="Silero speech probability threshold")
+    stt_silence_hangover_ms: int = Field(500, ge=64, le=5000, description="Pause that ends an utterance")
+    stt_min_speech_ms: int = Field(200, ge=0, le=5000, description="Shorter utterances are discarded")
+    stt_max_utterance_ms: int = Field(30_000, ge=1000, le=30_000, description="Utterances are cut at this length")
+    stt_speculate_after_ms: int = Field(
+        96, ge=32, le=1000, description="Pause after which the final is decoded speculatively"
+    )
+    stt_preroll_ms: int = Field(500, ge=0, le=1000, description="Lead-in kept before the detected speech onset")
+    stt_partial_interval_ms: int = Field(500, ge=100, le=5000, description="Partial transcript cadence")
+    stt_max_streams: int = Field(16, ge=1, description="Concurrent streams per process (more: RESOURCE_EXHAUSTED)")
+    stt_rate_limit: Literal["reject", "throttle", "off"] = Field(
+        "reject",
+        description="Audio faster than real time beyond the burst: reject (RESOURCE_EXHAUSTED), "
+        "throttle (stop reading until real time catches up) or off (offline use, benches)",
+    )
+    stt_burst_ms: int = Field(3000, ge=0, description="How far audio may run ahead of real time")
+    stt_idle_timeout_s: float = Field(
+        30.0, gt=0, description="A stream with no message for this long is ended (RESOURCE_EXHAUSTED)"
+    )
+    stt_max_stream_s: float = Field(1800.0, gt=0, description="Longest audio one stream may carry")
+    stt_max_file_s: float = Field(600.0, gt=0, description="Longest audio Recognize accepts")

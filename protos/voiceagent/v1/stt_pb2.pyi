@@ -1,7 +1,8 @@
 from voiceagent.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -41,12 +42,14 @@ class SpeechStarted(_message.Message):
     def __init__(self, audio_offset_ms: _Optional[float] = ..., utterance_index: _Optional[int] = ...) -> None: ...
 
 class SpeechEnded(_message.Message):
-    __slots__ = ("audio_offset_ms", "utterance_index")
+    __slots__ = ("audio_offset_ms", "utterance_index", "discarded")
     AUDIO_OFFSET_MS_FIELD_NUMBER: _ClassVar[int]
     UTTERANCE_INDEX_FIELD_NUMBER: _ClassVar[int]
+    DISCARDED_FIELD_NUMBER: _ClassVar[int]
     audio_offset_ms: float
     utterance_index: int
-    def __init__(self, audio_offset_ms: _Optional[float] = ..., utterance_index: _Optional[int] = ...) -> None: ...
+    discarded: bool
+    def __init__(self, audio_offset_ms: _Optional[float] = ..., utterance_index: _Optional[int] = ..., discarded: _Optional[bool] = ...) -> None: ...
 
 class Transcript(_message.Message):
     __slots__ = ("text", "confidence", "start_ms", "end_ms", "utterance_index", "timing")
@@ -87,13 +90,15 @@ class RecognizeRequest(_message.Message):
     def __init__(self, audio: _Optional[bytes] = ..., format: _Optional[_Union[_common_pb2.AudioFormat, _Mapping]] = ..., language: _Optional[str] = ...) -> None: ...
 
 class RecognizeResponse(_message.Message):
-    __slots__ = ("text", "confidence", "duration_ms", "timing")
+    __slots__ = ("text", "confidence", "duration_ms", "timing", "utterances")
     TEXT_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     DURATION_MS_FIELD_NUMBER: _ClassVar[int]
     TIMING_FIELD_NUMBER: _ClassVar[int]
+    UTTERANCES_FIELD_NUMBER: _ClassVar[int]
     text: str
     confidence: float
     duration_ms: float
     timing: _common_pb2.Timing
-    def __init__(self, text: _Optional[str] = ..., confidence: _Optional[float] = ..., duration_ms: _Optional[float] = ..., timing: _Optional[_Union[_common_pb2.Timing, _Mapping]] = ...) -> None: ...
+    utterances: _containers.RepeatedCompositeFieldContainer[Transcript]
+    def __init__(self, text: _Optional[str] = ..., confidence: _Optional[float] = ..., duration_ms: _Optional[float] = ..., timing: _Optional[_Union[_common_pb2.Timing, _Mapping]] = ..., utterances: _Optional[_Iterable[_Union[Transcript, _Mapping]]] = ...) -> None: ...

@@ -19,7 +19,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
-from helm_binary import helm_binary
+from tests.integration.operator.helm_binary import helm_binary
 from voiceagent_operator import kinds, meta
 from voiceagent_operator.children import render_children, render_reindex_job
 from voiceagent_operator.config import OperatorConfig

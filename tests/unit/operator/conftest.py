@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from operator_samples import load_sample
+from tests.unit.operator.operator_samples import load_sample
 
 
 @pytest.fixture()

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 import yaml
-from operator_samples import REPO_ROOT
-from operator_schema import admit, openapi_schema
+from tests.unit.operator.operator_samples import REPO_ROOT
+from tests.unit.operator.operator_schema import admit, openapi_schema
 from voiceagent_operator import crd
 from voiceagent_operator.spec import SpecError, parse_spec
 

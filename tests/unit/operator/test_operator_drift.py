@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from operator_samples import agent_of, spec_of
+from tests.unit.operator.operator_samples import agent_of, spec_of
 from voiceagent_operator import drift
 from voiceagent_operator.children import render_children
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from operator_samples import agent_of, load_sample, spec_of
+from tests.unit.operator.operator_samples import agent_of, load_sample, spec_of
 from voiceagent_operator import meta
 from voiceagent_operator.children import render_children, render_reindex_job
 from voiceagent_operator.children.agent import config_data

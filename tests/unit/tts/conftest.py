@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from tts_fakes import CacheFactory, FakeEngine, FakeObjectStore
+from tests.unit.tts.tts_fakes import CacheFactory, FakeEngine, FakeObjectStore
 
 from services.common.errors import BackendUnavailable
 from services.tts.cache import AudioCache

@@ -7,7 +7,7 @@ import time
 
 import pytest
 from prometheus_client import REGISTRY
-from tts_fakes import CacheFactory, FakeObjectStore
+from tests.unit.tts.tts_fakes import CacheFactory, FakeObjectStore
 
 from services.common.errors import BackendUnavailable
 from services.tts.cache import content_key

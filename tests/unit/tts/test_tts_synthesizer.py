@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 from prometheus_client import REGISTRY
-from tts_fakes import RATE, CacheFactory, FakeEngine, FakeObjectStore
+from tests.unit.tts.tts_fakes import RATE, CacheFactory, FakeEngine, FakeObjectStore
 
 from services.common.errors import BackendUnavailable, InvalidInput
 from services.tts.audio import AudioFormat

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tts_fakes import FakeEngine
+from tests.unit.tts.tts_fakes import FakeEngine
 
 from services.common.errors import InvalidInput
 from services.tts.voices import VoiceCatalog, language_tag
