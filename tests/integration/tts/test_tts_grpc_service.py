@@ -24,7 +24,7 @@ AGENT = "it/tts-grpc"
 PREFIX = "it--tts-grpc/tts/"
 # A loaded CI machine can take longer than the production lookup timeout (0.25 s) for one S3 GET, which the
 # service rightly treats as a miss; these tests are about hits, so they give storage more time.
-SERVICE_ENV = {"VA_AGENT": AGENT, "VA_ONNX_INTRA_OP_THREADS": "1", "VA_CACHE_LOOKUP_TIMEOUT_S": "3"}
+SERVICE_ENV = {"VA_AGENT": AGENT, "VA_ONNX_INTRA_OP_THREADS": "1", "VA_CACHE_LOOKUP_TIMEOUT_S": "10"}
 REPLY = "Your appointment is on 2026-03-12 at 15:00. Please bring your student ID. See you then!"
 
 
