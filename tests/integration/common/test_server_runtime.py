@@ -120,3 +120,20 @@ async def test_idempotent_calls_are_retried_on_unavailable(server: tuple[Started
         await downstream.call(stub.Classify, intent_pb2.ClassifyRequest(text="backend"))
     assert servicer.calls - before == 3  # maxAttempts of the retry policy, then give up
     await downstream.close()
+
+
+async def test_stop_drains_in_flight_calls_and_refuses_new_ones(
+    server: tuple[StartedServer, ScriptedClassifier],
+) -> None:
+    started, _ = server
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{started.port}") as channel:
+        stub = intent_pb2_grpc.IntentClassifierStub(channel)
+        in_flight = asyncio.ensure_future(stub.Classify(intent_pb2.ClassifyRequest(text="slow"), timeout=10))
+        await asyncio.sleep(0.3)  # the call is now running on the server
+        stopping = asyncio.ensure_future(started.stop(grace_s=5))
+        await asyncio.sleep(0.1)
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await stub.Classify(intent_pb2.ClassifyRequest(text="hi"), timeout=2)
+        assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert (await in_flight).intent == "GREETING"  # finished inside the grace period
+        await stopping
