@@ -76,10 +76,14 @@ def problems(dialogue: dict[str, Any], played: Played) -> list[str]:
         "purpose": want["purpose_contains"].lower() in (slots.purpose or "").lower(),
         "user_name": (slots.user_name or "").casefold() == want["user_name"].casefold(),
     }
-    found += [f"{slot} {slots.get(slot)!r}, expected {want.get(slot, want.get('purpose_contains'))!r}"
-              for slot, ok in checks.items() if not ok]
-    if len(booked) != 1 or (booked and (booked[0]["date"], booked[0]["time"]) != (slots.preferred_date,
-                                                                                 slots.preferred_time)):
+    found += [
+        f"{slot} {slots.get(slot)!r}, expected {want.get(slot, want.get('purpose_contains'))!r}"
+        for slot, ok in checks.items()
+        if not ok
+    ]
+    if len(booked) != 1 or (
+        booked and (booked[0]["date"], booked[0]["time"]) != (slots.preferred_date, slots.preferred_time)
+    ):
         found.append(f"MongoDB holds {len(booked)} bookings of this dialogue instead of the confirmed one")
     return found
 
@@ -89,8 +93,10 @@ async def play(dialogue: dict[str, Any], redis: Redis, mongo: AsyncMongoClient) 
     appointments = AppointmentStore(mongo, agent.replace("/", "--"), agent)
     await appointments.ensure_indexes()
     for index, taken in enumerate(dialogue["existing"]):
-        await appointments.book(Draft(taken["date"], taken["time"], "existing booking", f"Caller {index}",
-                                      "someone-else"), idempotency_key=f"existing-{index}")
+        await appointments.book(
+            Draft(taken["date"], taken["time"], "existing booking", f"Caller {index}", "someone-else"),
+            idempotency_key=f"existing-{index}",
+        )
     service = BookingService(BookingRules(), FlowStore(redis, f"va:{agent}:", 1800, 10.0), appointments)
     session, now = f"bench-{dialogue['id']}", dialogue["now"]
     latencies, writes, replies, rejected = [], [], [], []
@@ -114,8 +120,16 @@ async def play(dialogue: dict[str, Any], redis: Redis, mongo: AsyncMongoClient) 
     assert result is not None
     flow = result.decision.flow
     stored = await appointments.collection.find({"session_id": session}).to_list(None)
-    return Played(dialogue["id"], OUTCOME_OF_STAGE.get(flow.stage, "abandoned"), rejected, flow, stored,
-                  latencies, writes, replies)
+    return Played(
+        dialogue["id"],
+        OUTCOME_OF_STAGE.get(flow.stage, "abandoned"),
+        rejected,
+        flow,
+        stored,
+        latencies,
+        writes,
+        replies,
+    )
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -135,9 +149,16 @@ async def run(dialogues: list[dict[str, Any]], redis_url: str, mongo_url: str) -
     for dialogue, result in zip(dialogues, played, strict=True):
         why = problems(dialogue, result)
         if why:
-            failures.append({"id": dialogue["id"], "why": why, "turns": dialogue["turns"], "replies": result.replies,
-                             "final_state": result.flow.stage.value,
-                             "final_slots": result.flow.slots.model_dump()})
+            failures.append(
+                {
+                    "id": dialogue["id"],
+                    "why": why,
+                    "turns": dialogue["turns"],
+                    "replies": result.replies,
+                    "final_state": result.flow.stage.value,
+                    "final_slots": result.flow.slots.model_dump(),
+                }
+            )
     latencies = [ms for result in played for ms in result.latencies_ms]
     writes = [ms for result in played for ms in result.write_ms]
     accuracy = (len(dialogues) - len(failures)) / len(dialogues)
@@ -146,21 +167,35 @@ async def run(dialogues: list[dict[str, Any]], redis_url: str, mongo_url: str) -
         "benchmark": "fsm booking dialogues",
         "data": str(DATA.name),
         "backends": "real redis-server + nx-27017 (MongoDB wire protocol), BookingService in-process",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "note": "2 cores shared with other work while measured: timings are noisy"},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "note": "2 cores shared with other work while measured: timings are noisy",
+        },
         "dialogues": {"total": len(dialogues), "passed": len(dialogues) - len(failures)},
         "targets": {
-            "dialogue_accuracy": {"value": round(accuracy, 4), "unit": "fraction", "target": ACCURACY_TARGET,
-                                  "pass": accuracy >= ACCURACY_TARGET},
-            "turn_latency_p50_excluding_mongo_write": {"value": round(p50, 3), "unit": "ms",
-                                                       "target": P50_TARGET_MS, "pass": p50 <= P50_TARGET_MS},
+            "dialogue_accuracy": {
+                "value": round(accuracy, 4),
+                "unit": "fraction",
+                "target": ACCURACY_TARGET,
+                "pass": accuracy >= ACCURACY_TARGET,
+            },
+            "turn_latency_p50_excluding_mongo_write": {
+                "value": round(p50, 3),
+                "unit": "ms",
+                "target": P50_TARGET_MS,
+                "pass": p50 <= P50_TARGET_MS,
+            },
         },
         "measurements": {
             "turns": len(latencies),
             "turn_latency_p95_excluding_mongo_write": {"value": round(percentile(latencies, 0.95), 3), "unit": "ms"},
             "turn_latency_max_excluding_mongo_write": {"value": round(max(latencies), 3), "unit": "ms"},
-            "mongo_write_p50": {"value": round(statistics.median(writes), 3) if writes else None, "unit": "ms",
-                                "count": len(writes)},
+            "mongo_write_p50": {
+                "value": round(statistics.median(writes), 3) if writes else None,
+                "unit": "ms",
+                "count": len(writes),
+            },
         },
         "failures": failures,
     }
@@ -185,10 +220,12 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     targets = report["targets"]
-    print(f"dialogues {report['dialogues']['passed']}/{report['dialogues']['total']} "
-          f"(accuracy {targets['dialogue_accuracy']['value']:.3f}, target ≥ {ACCURACY_TARGET}); "
-          f"turn p50 {targets['turn_latency_p50_excluding_mongo_write']['value']:.2f} ms "
-          f"(target ≤ {P50_TARGET_MS} ms, excluding the MongoDB write)")
+    print(
+        f"dialogues {report['dialogues']['passed']}/{report['dialogues']['total']} "
+        f"(accuracy {targets['dialogue_accuracy']['value']:.3f}, target ≥ {ACCURACY_TARGET}); "
+        f"turn p50 {targets['turn_latency_p50_excluding_mongo_write']['value']:.2f} ms "
+        f"(target ≤ {P50_TARGET_MS} ms, excluding the MongoDB write)"
+    )
     for failure in report["failures"]:
         print(f"  FAIL {failure['id']}: {'; '.join(failure['why'])}")
     print(f"written to {args.out}")

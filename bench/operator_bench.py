@@ -60,8 +60,11 @@ def children_by_agent(emulator: Emulator) -> dict[tuple[str, str], int]:
 
 
 def reported(emulator: Emulator) -> int:
-    return sum(1 for (resource, _, _), obj in list(emulator.objects.items())
-               if resource.plural == "voiceagents" and not obj.deleted and obj.raw.get("status", {}).get("phase"))
+    return sum(
+        1
+        for (resource, _, _), obj in list(emulator.objects.items())
+        if resource.plural == "voiceagents" and not obj.deleted and obj.raw.get("status", {}).get("phase")
+    )
 
 
 def cpu_seconds(pid: int) -> float:
@@ -103,8 +106,13 @@ def start_operator(kubeconfig: Path, log: Path) -> subprocess.Popen[bytes]:
         "VA_OPERATOR_LOG_LEVEL": "WARNING",
         "VA_OPERATOR_LOG_JSON": "false",
     }
-    return subprocess.Popen([sys.executable, "-m", "voiceagent_operator"], env=env, cwd=REPO,
-                            stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "voiceagent_operator"],
+        env=env,
+        cwd=REPO,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 async def run() -> dict[str, Any]:
@@ -123,15 +131,17 @@ async def run() -> dict[str, Any]:
                     key = ("latency", f"agent-{index}")
                     started = time.perf_counter()
                     await create(emulator, key[1], key[0])
-                    await wait_for(lambda key=key: children_by_agent(emulator).get(key) == CHILDREN_PER_AGENT,
-                                   interval_s=0.005)
+                    await wait_for(
+                        lambda key=key: children_by_agent(emulator).get(key) == CHILDREN_PER_AGENT, interval_s=0.005
+                    )
                     latencies.append(time.perf_counter() - started)
 
                 requests_before = emulator.served
                 cpu_before = cpu_seconds(operator.pid)
                 started = time.perf_counter()
-                await asyncio.gather(*(create(emulator, f"agent-{i}", f"tenant-{i % NAMESPACES}")
-                                       for i in range(AGENTS)))
+                await asyncio.gather(
+                    *(create(emulator, f"agent-{i}", f"tenant-{i % NAMESPACES}") for i in range(AGENTS))
+                )
                 created = time.perf_counter() - started
 
                 def all_done() -> bool:

@@ -47,16 +47,35 @@ EMBED_THREADS = int(os.environ.get("VA_EMBED_THREADS", "1"))  # the service defa
 # benchmark (not taken from any evaluation file); the relevance threshold was calibrated so that none
 # of them is answered.
 OUT_OF_DOMAIN = [
-    "what's the weather like today", "will it rain tomorrow", "book a table at a restaurant for four tonight",
-    "order me a pizza", "who won the football match last night", "what is the capital of France",
-    "tell me a joke", "play some music", "how do I bake chocolate chip cookies",
-    "what's the best programming language", "write a python function that sorts a list",
-    "how tall is mount everest", "translate good morning into spanish", "what's the price of bitcoin",
-    "should I invest in index funds", "recommend a good movie", "how do I fix a flat bike tire",
-    "what time is it in tokyo", "set an alarm for 7 am", "call my mom", "what's the latest news",
-    "how many calories are in a banana", "can you help me write a cover letter for a bank job",
-    "what's the best smartphone to buy", "how do I lose weight fast", "who is the president of the united states",
-    "book a flight to barcelona", "find me a cheap hotel in paris", "how do I get rid of a cold",
+    "what's the weather like today",
+    "will it rain tomorrow",
+    "book a table at a restaurant for four tonight",
+    "order me a pizza",
+    "who won the football match last night",
+    "what is the capital of France",
+    "tell me a joke",
+    "play some music",
+    "how do I bake chocolate chip cookies",
+    "what's the best programming language",
+    "write a python function that sorts a list",
+    "how tall is mount everest",
+    "translate good morning into spanish",
+    "what's the price of bitcoin",
+    "should I invest in index funds",
+    "recommend a good movie",
+    "how do I fix a flat bike tire",
+    "what time is it in tokyo",
+    "set an alarm for 7 am",
+    "call my mom",
+    "what's the latest news",
+    "how many calories are in a banana",
+    "can you help me write a cover letter for a bank job",
+    "what's the best smartphone to buy",
+    "how do I lose weight fast",
+    "who is the president of the united states",
+    "book a flight to barcelona",
+    "find me a cheap hotel in paris",
+    "how do I get rid of a cold",
     "what's your favourite colour",
 ]
 
@@ -103,8 +122,10 @@ async def evaluate_quality(engine: RagEngine, rows: list[dict[str, str]]) -> dic
         assert result.cached
         cached.append(result.total_ms)
     n = len(rows)
-    stage_p50 = {name: round(statistics.median(s.get(name, 0.0) for s in stages), 3)
-                 for name in ("cache", "embed", "search", "answer")}
+    stage_p50 = {
+        name: round(statistics.median(s.get(name, 0.0) for s in stages), 3)
+        for name in ("cache", "embed", "search", "answer")
+    }
     return {
         "questions": n,
         "recall_at_1": metric(hits1 / n, "fraction of questions (by document)", 0.80),
@@ -129,17 +150,21 @@ async def found_rate(engine: RagEngine, questions: list[str]) -> float:
 
 async def evaluate_relevance(engine: RagEngine) -> dict[str, Any]:
     report: dict[str, Any] = {
-        "out_of_domain_found_rate": metric(await found_rate(engine, OUT_OF_DOMAIN), "fraction wrongly answered",
-                                           0.0, at_least=False)}
+        "out_of_domain_found_rate": metric(
+            await found_rate(engine, OUT_OF_DOMAIN), "fraction wrongly answered", 0.0, at_least=False
+        )
+    }
     intents_file = EVAL_DATA / "intents-dev.jsonl"
     if intents_file.exists():  # measured only; nothing was tuned on these lines
         lines = [json.loads(line) for line in intents_file.read_text().splitlines() if line.strip()]
         in_scope = [line["text"] for line in lines if line["intent"] == "RAG_QUERY"]
         off_scope = [line["text"] for line in lines if line["intent"] in ("OUT_OF_SCOPE", "SMALLTALK")]
-        report["intents_dev_rag_query_found_rate"] = metric(await found_rate(engine, in_scope),
-                                                            f"fraction of {len(in_scope)} RAG_QUERY lines answered")
+        report["intents_dev_rag_query_found_rate"] = metric(
+            await found_rate(engine, in_scope), f"fraction of {len(in_scope)} RAG_QUERY lines answered"
+        )
         report["intents_dev_out_of_scope_found_rate"] = metric(
-            await found_rate(engine, off_scope), f"fraction of {len(off_scope)} OUT_OF_SCOPE/SMALLTALK lines answered")
+            await found_rate(engine, off_scope), f"fraction of {len(off_scope)} OUT_OF_SCOPE/SMALLTALK lines answered"
+        )
     return report
 
 
@@ -168,9 +193,15 @@ async def run(workdir: Path) -> dict[str, Any]:
     qdrant_path = qdrant_local_path(f"rag-bench-{workdir.name}")
     service: ManagedProcess | None = None
     try:
-        settings = RagSettings(agent=AGENT, redis_url=redis_url, qdrant_path=qdrant_path,
-                               kb_source=str(REPO_ROOT / "kb"), state_refresh_s=0, index_on_start=False,
-                               embed_threads=EMBED_THREADS)
+        settings = RagSettings(
+            agent=AGENT,
+            redis_url=redis_url,
+            qdrant_path=qdrant_path,
+            kb_source=str(REPO_ROOT / "kb"),
+            state_refresh_s=0,
+            index_on_start=False,
+            embed_threads=EMBED_THREADS,
+        )
         started = time.perf_counter()
         runtime = await open_runtime(settings)
         model_load_s = time.perf_counter() - started
@@ -183,7 +214,8 @@ async def run(workdir: Path) -> dict[str, Any]:
         ingest_warm_s = time.perf_counter() - started
         report: dict[str, Any] = {
             "ingestion": {
-                "documents": built.manifest.documents, "chunks": built.manifest.chunks,
+                "documents": built.manifest.documents,
+                "chunks": built.manifest.chunks,
                 "kb_revision": built.manifest.revision,
                 "model_load": metric(model_load_s, "s"),
                 "ingest_whole_kb_cold": metric(ingest_cold_s, "s (chunk, embed chunks and sentences, write Qdrant)"),
@@ -197,11 +229,20 @@ async def run(workdir: Path) -> dict[str, Any]:
         await runtime.close()
 
         port = free_port()
-        env = {**os.environ, "VA_AGENT": AGENT, "VA_REDIS_URL": redis_url, "VA_KB_SOURCE": str(REPO_ROOT / "kb"),
-               "VA_QDRANT_PATH": qdrant_path, "VA_GRPC_PORT": str(port), "VA_METRICS_PORT": "0",
-               "VA_HOST": "127.0.0.1", "VA_EMBED_THREADS": str(EMBED_THREADS)}
-        service = ManagedProcess("rag", [sys.executable, "-m", "services.rag"], workdir / "rag-service.log",
-                                 env=env, cwd=REPO_ROOT).start()
+        env = {
+            **os.environ,
+            "VA_AGENT": AGENT,
+            "VA_REDIS_URL": redis_url,
+            "VA_KB_SOURCE": str(REPO_ROOT / "kb"),
+            "VA_QDRANT_PATH": qdrant_path,
+            "VA_GRPC_PORT": str(port),
+            "VA_METRICS_PORT": "0",
+            "VA_HOST": "127.0.0.1",
+            "VA_EMBED_THREADS": str(EMBED_THREADS),
+        }
+        service = ManagedProcess(
+            "rag", [sys.executable, "-m", "services.rag"], workdir / "rag-service.log", env=env, cwd=REPO_ROOT
+        ).start()
         wait_until(lambda: grpc_serving(f"127.0.0.1:{port}"), service, 300, "rag service")
         report["grpc"] = await grpc_round_trips(f"127.0.0.1:{port}", rows)
         return report
@@ -228,18 +269,31 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
     result = {
         "benchmark": "rag",
-        "machine": {"cpus": os.cpu_count(), "load_average_before": [round(x, 2) for x in load_before],
-                    "load_average_after": [round(x, 2) for x in os.getloadavg()],
-                    "embed_threads": EMBED_THREADS,
-                    "note": "shared 2-core machine; latency numbers are noisy"},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+            "embed_threads": EMBED_THREADS,
+            "note": "shared 2-core machine; latency numbers are noisy",
+        },
         **report,
     }
     result["all_targets_pass"] = all_pass(report)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     summary = {key: value for key, value in report["quality_and_latency"].items() if key != "answer_misses"}
-    print(json.dumps({"ingestion": report["ingestion"], "quality_and_latency": summary,
-                      "relevance": report["relevance"], "grpc": report["grpc"]}, indent=1, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "ingestion": report["ingestion"],
+                "quality_and_latency": summary,
+                "relevance": report["relevance"],
+                "grpc": report["grpc"],
+            },
+            indent=1,
+            ensure_ascii=False,
+        )
+    )
     print(f"wrote {RESULTS.relative_to(REPO_ROOT)}")
 
 

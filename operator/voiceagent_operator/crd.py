@@ -38,8 +38,14 @@ def boolean(description: str, default: bool) -> Schema:
     return {"type": "boolean", "description": description, "default": default}
 
 
-def obj(description: str, properties: dict[str, Schema], *, required: tuple[str, ...] = (),
-        rules: tuple[tuple[str, str], ...] = (), **extra: Any) -> Schema:
+def obj(
+    description: str,
+    properties: dict[str, Schema],
+    *,
+    required: tuple[str, ...] = (),
+    rules: tuple[tuple[str, str], ...] = (),
+    **extra: Any,
+) -> Schema:
     schema: Schema = {"type": "object", "description": description, "properties": properties, **extra}
     if required:
         schema["required"] = list(required)
@@ -49,15 +55,23 @@ def obj(description: str, properties: dict[str, Schema], *, required: tuple[str,
 
 
 def quantity(description: str) -> Schema:
-    return {"description": description, "anyOf": [{"type": "integer"}, {"type": "string"}],
-            "pattern": spec.QUANTITY, "x-kubernetes-int-or-string": True}
+    return {
+        "description": description,
+        "anyOf": [{"type": "integer"}, {"type": "string"}],
+        "pattern": spec.QUANTITY,
+        "x-kubernetes-int-or-string": True,
+    }
 
 
 def secret_key_ref() -> Schema:
-    return obj("A key of a Secret in the agent's namespace", {
-        "name": string("Secret name", pattern=spec.DNS_SUBDOMAIN, maxLength=253),
-        "key": string("Key within the Secret", pattern=spec.SECRET_KEY, maxLength=253),
-    }, required=("name", "key"))
+    return obj(
+        "A key of a Secret in the agent's namespace",
+        {
+            "name": string("Secret name", pattern=spec.DNS_SUBDOMAIN, maxLength=253),
+            "key": string("Key within the Secret", pattern=spec.SECRET_KEY, maxLength=253),
+        },
+        required=("name", "key"),
+    )
 
 
 def value_from(description: str) -> Schema:
@@ -68,194 +82,320 @@ EXACTLY_ONE_URL = ("has(self.url) != has(self.urlFrom)", "exactly one of url or 
 
 
 def url_source(description: str, example: str, **more: Schema) -> Schema:
-    return obj(description, {
-        "url": string(f"Inline URL, e.g. {example}", pattern=spec.URL, maxLength=2048),
-        "urlFrom": value_from("Read the URL from a Secret (use it when the URL embeds credentials)"),
-        **more,
-    }, rules=(EXACTLY_ONE_URL,))
+    return obj(
+        description,
+        {
+            "url": string(f"Inline URL, e.g. {example}", pattern=spec.URL, maxLength=2048),
+            "urlFrom": value_from("Read the URL from a Secret (use it when the URL embeds credentials)"),
+            **more,
+        },
+        rules=(EXACTLY_ONE_URL,),
+    )
 
 
 def backends() -> Schema:
-    return obj("Where the services keep their state; secrets are only ever referenced", {
-        "redis": url_source("Redis (sessions, caches, locks)", "redis://redis:6379/0"),
-        "mongodb": url_source("MongoDB (appointments); required when fsm is enabled", "mongodb://mongo:27017"),
-        "qdrant": url_source("Qdrant (knowledge-base vectors); required when rag is enabled",
-                             "http://qdrant:6333",
-                             apiKeyFrom=value_from("Optional Qdrant API key")),
-        "s3": obj("S3/MinIO (audio cache, knowledge base); required when tts or rag is enabled", {
-            "endpoint": string("host:port of the S3 API, without scheme", pattern=spec.HOST_PORT, maxLength=253),
-            "bucket": string("Bucket; each agent writes under its own prefix", pattern=spec.BUCKET),
-            "secure": boolean("Use TLS", False),
-            "region": string("Region", default="us-east-1", maxLength=64),
-            "accessKeyFrom": value_from("Access key"),
-            "secretKeyFrom": value_from("Secret key"),
-        }, required=("endpoint", "bucket", "accessKeyFrom", "secretKeyFrom")),
-        "llm": obj("Optional OpenAI-compatible LLM endpoint for grounded answers", {
-            "baseUrl": string("Base URL, e.g. http://vllm:8000/v1", pattern=spec.HTTP_URL, maxLength=2048),
-            "model": string("Model name", minLength=1, maxLength=256),
-            "apiKeyFrom": value_from("Optional API key"),
-        }, required=("baseUrl", "model")),
-    }, required=("redis",))
+    return obj(
+        "Where the services keep their state; secrets are only ever referenced",
+        {
+            "redis": url_source("Redis (sessions, caches, locks)", "redis://redis:6379/0"),
+            "mongodb": url_source("MongoDB (appointments); required when fsm is enabled", "mongodb://mongo:27017"),
+            "qdrant": url_source(
+                "Qdrant (knowledge-base vectors); required when rag is enabled",
+                "http://qdrant:6333",
+                apiKeyFrom=value_from("Optional Qdrant API key"),
+            ),
+            "s3": obj(
+                "S3/MinIO (audio cache, knowledge base); required when tts or rag is enabled",
+                {
+                    "endpoint": string(
+                        "host:port of the S3 API, without scheme", pattern=spec.HOST_PORT, maxLength=253
+                    ),
+                    "bucket": string("Bucket; each agent writes under its own prefix", pattern=spec.BUCKET),
+                    "secure": boolean("Use TLS", False),
+                    "region": string("Region", default="us-east-1", maxLength=64),
+                    "accessKeyFrom": value_from("Access key"),
+                    "secretKeyFrom": value_from("Secret key"),
+                },
+                required=("endpoint", "bucket", "accessKeyFrom", "secretKeyFrom"),
+            ),
+            "llm": obj(
+                "Optional OpenAI-compatible LLM endpoint for grounded answers",
+                {
+                    "baseUrl": string("Base URL, e.g. http://vllm:8000/v1", pattern=spec.HTTP_URL, maxLength=2048),
+                    "model": string("Model name", minLength=1, maxLength=256),
+                    "apiKeyFrom": value_from("Optional API key"),
+                },
+                required=("baseUrl", "model"),
+            ),
+        },
+        required=("redis",),
+    )
 
 
 def knowledge_base() -> Schema:
-    return obj("Knowledge-base source; a change triggers a reindex Job", {
-        "configMap": obj("A ConfigMap in the agent's namespace, mounted into rag",
-                         {"name": string("ConfigMap name", pattern=spec.DNS_SUBDOMAIN, maxLength=253)},
-                         required=("name",)),
-        "s3": obj("A prefix in S3 (backends.s3 is required)", {
-            "bucket": string("Bucket; defaults to backends.s3.bucket", pattern=spec.BUCKET),
-            "prefix": string("Key prefix", pattern=r"^[^\s]+$", minLength=1, maxLength=1024),
-        }, required=("prefix",)),
-        "revision": string("Any value; change it to force a reindex (e.g. after uploading to S3)", maxLength=63),
-    }, rules=(("has(self.configMap) != has(self.s3)", "exactly one of configMap or s3 must be set"),))
+    return obj(
+        "Knowledge-base source; a change triggers a reindex Job",
+        {
+            "configMap": obj(
+                "A ConfigMap in the agent's namespace, mounted into rag",
+                {"name": string("ConfigMap name", pattern=spec.DNS_SUBDOMAIN, maxLength=253)},
+                required=("name",),
+            ),
+            "s3": obj(
+                "A prefix in S3 (backends.s3 is required)",
+                {
+                    "bucket": string("Bucket; defaults to backends.s3.bucket", pattern=spec.BUCKET),
+                    "prefix": string("Key prefix", pattern=r"^[^\s]+$", minLength=1, maxLength=1024),
+                },
+                required=("prefix",),
+            ),
+            "revision": string("Any value; change it to force a reindex (e.g. after uploading to S3)", maxLength=63),
+        },
+        rules=(("has(self.configMap) != has(self.s3)", "exactly one of configMap or s3 must be set"),),
+    )
 
 
 def resources() -> Schema:
-    section = {"type": "object", "additionalProperties": quantity("Amount"),
-               "maxProperties": 8}
-    return obj("Container resources; defaults depend on the component", {
-        "requests": {**section, "description": "Requests, e.g. cpu: 500m, memory: 512Mi"},
-        "limits": {**section, "description": "Limits, e.g. memory: 1Gi"},
-    })
+    section = {"type": "object", "additionalProperties": quantity("Amount"), "maxProperties": 8}
+    return obj(
+        "Container resources; defaults depend on the component",
+        {
+            "requests": {**section, "description": "Requests, e.g. cpu: 500m, memory: 512Mi"},
+            "limits": {**section, "description": "Limits, e.g. memory: 1Gi"},
+        },
+    )
 
 
 def scaling_rules(description: str) -> Schema:
-    return obj(description, {
-        "stabilizationWindowSeconds": integer("Stabilization window", 0, 3600),
-        "selectPolicy": string("Policy selection", enum=["Max", "Min", "Disabled"]),
-        "policies": {"type": "array", "description": "Scaling policies", "maxItems": 8,
-                     "x-kubernetes-list-type": "atomic",
-                     "items": obj("A scaling policy", {
-                         "type": string("Pods or Percent", enum=["Pods", "Percent"]),
-                         "value": integer("Amount of change", 1, 10000),
-                         "periodSeconds": integer("Window of the policy", 1, 1800),
-                     }, required=("type", "value", "periodSeconds"))},
-    })
+    return obj(
+        description,
+        {
+            "stabilizationWindowSeconds": integer("Stabilization window", 0, 3600),
+            "selectPolicy": string("Policy selection", enum=["Max", "Min", "Disabled"]),
+            "policies": {
+                "type": "array",
+                "description": "Scaling policies",
+                "maxItems": 8,
+                "x-kubernetes-list-type": "atomic",
+                "items": obj(
+                    "A scaling policy",
+                    {
+                        "type": string("Pods or Percent", enum=["Pods", "Percent"]),
+                        "value": integer("Amount of change", 1, 10000),
+                        "periodSeconds": integer("Window of the policy", 1, 1800),
+                    },
+                    required=("type", "value", "periodSeconds"),
+                ),
+            },
+        },
+    )
 
 
 def autoscaling() -> Schema:
-    return obj("HorizontalPodAutoscaler settings (the HPA then owns the replica count)", {
-        "enabled": boolean("Autoscale this component", True),
-        "minReplicas": integer("Minimum replicas", 1, spec.MAX_REPLICAS, default=spec.DEFAULT_MIN_REPLICAS),
-        "maxReplicas": integer("Maximum replicas", 1, spec.MAX_REPLICAS, default=spec.DEFAULT_MAX_REPLICAS),
-        "targetCPUUtilizationPercentage": integer("Average CPU utilisation to keep", 1, 100,
-                                                  default=spec.DEFAULT_CPU_TARGET),
-        "customMetric": obj("Scale on a per-pod metric too (served by a metrics adapter)", {
-            "name": string("Metric name", default=spec.DEFAULT_ACTIVE_SESSIONS_METRIC,
-                           pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]*$", maxLength=253),
-            "targetAverageValue": quantity("Target average per pod, e.g. 20 active sessions"),
-        }, required=("targetAverageValue",)),
-        "behavior": obj("HPA scaling behaviour", {
-            "scaleUp": scaling_rules("Scale-up rules"),
-            "scaleDown": scaling_rules("Scale-down rules"),
-        }),
-    }, rules=(("self.minReplicas <= self.maxReplicas", "minReplicas must be less than or equal to maxReplicas"),),
-        default={})
+    return obj(
+        "HorizontalPodAutoscaler settings (the HPA then owns the replica count)",
+        {
+            "enabled": boolean("Autoscale this component", True),
+            "minReplicas": integer("Minimum replicas", 1, spec.MAX_REPLICAS, default=spec.DEFAULT_MIN_REPLICAS),
+            "maxReplicas": integer("Maximum replicas", 1, spec.MAX_REPLICAS, default=spec.DEFAULT_MAX_REPLICAS),
+            "targetCPUUtilizationPercentage": integer(
+                "Average CPU utilisation to keep", 1, 100, default=spec.DEFAULT_CPU_TARGET
+            ),
+            "customMetric": obj(
+                "Scale on a per-pod metric too (served by a metrics adapter)",
+                {
+                    "name": string(
+                        "Metric name",
+                        default=spec.DEFAULT_ACTIVE_SESSIONS_METRIC,
+                        pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]*$",
+                        maxLength=253,
+                    ),
+                    "targetAverageValue": quantity("Target average per pod, e.g. 20 active sessions"),
+                },
+                required=("targetAverageValue",),
+            ),
+            "behavior": obj(
+                "HPA scaling behaviour",
+                {
+                    "scaleUp": scaling_rules("Scale-up rules"),
+                    "scaleDown": scaling_rules("Scale-down rules"),
+                },
+            ),
+        },
+        rules=(("self.minReplicas <= self.maxReplicas", "minReplicas must be less than or equal to maxReplicas"),),
+        default={},
+    )
 
 
 def component(name: str) -> Schema:
-    return obj(f"The {name} service", {
-        "enabled": boolean("Run this component; disabling it deletes its children", True),
-        "replicas": integer("Replicas when autoscaling is disabled", 0, spec.MAX_REPLICAS, default=1),
-        "image": string("Image override for this component", pattern=spec.IMAGE, maxLength=512),
-        "resources": resources(),
-        "autoscaling": autoscaling(),
-    }, default={})
+    return obj(
+        f"The {name} service",
+        {
+            "enabled": boolean("Run this component; disabling it deletes its children", True),
+            "replicas": integer("Replicas when autoscaling is disabled", 0, spec.MAX_REPLICAS, default=1),
+            "image": string("Image override for this component", pattern=spec.IMAGE, maxLength=512),
+            "resources": resources(),
+            "autoscaling": autoscaling(),
+        },
+        default={},
+    )
 
 
 def booking() -> Schema:
     days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-    return obj("Appointment booking rules", {
-        "timezone": string("IANA time zone of the opening hours", default=spec.DEFAULT_TIMEZONE, minLength=1,
-                           maxLength=64),
-        "days": {"type": "array", "description": "Open days", "items": {"type": "string", "enum": days},
-                 "minItems": 1, "maxItems": 7, "default": list(spec.WEEKDAYS),
-                 "x-kubernetes-list-type": "set"},
-        "openTime": string("Opening time HH:MM", pattern=spec.HHMM, default="09:00", maxLength=5),
-        "closeTime": string("Closing time HH:MM", pattern=spec.HHMM, default="17:00", maxLength=5),
-        "slotMinutes": integer("Length of a slot", 5, 240, default=30),
-        "horizonDays": integer("How many days ahead bookings are accepted", 1, 366, default=60),
-        "cancellationHours": integer("Cancellation notice required (reserved: not enforced by fsm yet)", 0, 720,
-                                     default=24),
-    }, rules=(("self.openTime < self.closeTime", "openTime must be before closeTime"),), default={})
+    return obj(
+        "Appointment booking rules",
+        {
+            "timezone": string(
+                "IANA time zone of the opening hours", default=spec.DEFAULT_TIMEZONE, minLength=1, maxLength=64
+            ),
+            "days": {
+                "type": "array",
+                "description": "Open days",
+                "items": {"type": "string", "enum": days},
+                "minItems": 1,
+                "maxItems": 7,
+                "default": list(spec.WEEKDAYS),
+                "x-kubernetes-list-type": "set",
+            },
+            "openTime": string("Opening time HH:MM", pattern=spec.HHMM, default="09:00", maxLength=5),
+            "closeTime": string("Closing time HH:MM", pattern=spec.HHMM, default="17:00", maxLength=5),
+            "slotMinutes": integer("Length of a slot", 5, 240, default=30),
+            "horizonDays": integer("How many days ahead bookings are accepted", 1, 366, default=60),
+            "cancellationHours": integer(
+                "Cancellation notice required (reserved: not enforced by fsm yet)", 0, 720, default=24
+            ),
+        },
+        rules=(("self.openTime < self.closeTime", "openTime must be before closeTime"),),
+        default={},
+    )
 
 
 NEEDS = (
-    ("!self.components.fsm.enabled || has(self.backends.mongodb)",
-     "backends.mongodb is required when fsm is enabled"),
-    ("!self.components.rag.enabled || has(self.backends.qdrant)",
-     "backends.qdrant is required when rag is enabled"),
-    ("!(self.components.rag.enabled || self.components.tts.enabled) || has(self.backends.s3)",
-     "backends.s3 is required when rag or tts is enabled"),
-    ("!has(self.knowledgeBase) || !has(self.knowledgeBase.s3) || has(self.backends.s3)",
-     "backends.s3 is required for a knowledgeBase.s3 source"),
+    ("!self.components.fsm.enabled || has(self.backends.mongodb)", "backends.mongodb is required when fsm is enabled"),
+    ("!self.components.rag.enabled || has(self.backends.qdrant)", "backends.qdrant is required when rag is enabled"),
+    (
+        "!(self.components.rag.enabled || self.components.tts.enabled) || has(self.backends.s3)",
+        "backends.s3 is required when rag or tts is enabled",
+    ),
+    (
+        "!has(self.knowledgeBase) || !has(self.knowledgeBase.s3) || has(self.backends.s3)",
+        "backends.s3 is required for a knowledgeBase.s3 source",
+    ),
 )
 
 
 def spec_schema() -> Schema:
-    return obj("Desired state of a voice agent", {
-        "image": string("Services image; defaults to the operator's", pattern=spec.IMAGE, maxLength=512),
-        "imagePullPolicy": string("Image pull policy", enum=["Always", "IfNotPresent", "Never"],
-                                  default="IfNotPresent"),
-        "imagePullSecrets": {"type": "array", "description": "Names of image pull Secrets", "maxItems": 16,
-                             "items": {"type": "string", "maxLength": 253}},
-        "language": string("Agent language (BCP-47 primary tag)", pattern=spec.LANGUAGE,
-                           default=spec.DEFAULT_LANGUAGE),
-        "voice": string("TTS voice", default=spec.DEFAULT_VOICE, minLength=1, maxLength=128),
-        "sttModel": string("Speech-to-text model", default=spec.DEFAULT_STT_MODEL, minLength=1, maxLength=128),
-        "knowledgeBase": knowledge_base(),
-        "backends": backends(),
-        "components": obj("Per-component replicas, resources and autoscaling",
-                          {name: component(name) for name in meta.COMPONENTS}, default={}),
-        "booking": booking(),
-        "intents": {"type": "object", "description": "Intent configuration (written to intents.yaml)",
-                    "x-kubernetes-preserve-unknown-fields": True},
-        "apiKeysFrom": value_from("Secret key with the gateway's API keys ('name:sha256hex', comma-separated)"),
-        "observability": obj("Logs and traces", {
-            "logLevel": string("Log level", enum=["DEBUG", "INFO", "WARNING", "ERROR"], default="INFO"),
-            "otlpEndpoint": string("OTLP/gRPC collector, e.g. http://otel-collector:4317", minLength=1,
-                                   maxLength=2048),
-        }, default={}),
-        "networkPolicy": obj("NetworkPolicies isolating the agent's pods", {
-            "enabled": boolean("Render NetworkPolicies", True),
-            "monitoringNamespace": string("Namespace allowed to scrape metrics (port 9090)",
-                                          default="monitoring", pattern=spec.DNS_LABEL, maxLength=63),
-        }, default={}),
-    }, required=("backends",), rules=NEEDS)
+    return obj(
+        "Desired state of a voice agent",
+        {
+            "image": string("Services image; defaults to the operator's", pattern=spec.IMAGE, maxLength=512),
+            "imagePullPolicy": string(
+                "Image pull policy", enum=["Always", "IfNotPresent", "Never"], default="IfNotPresent"
+            ),
+            "imagePullSecrets": {
+                "type": "array",
+                "description": "Names of image pull Secrets",
+                "maxItems": 16,
+                "items": {"type": "string", "maxLength": 253},
+            },
+            "language": string(
+                "Agent language (BCP-47 primary tag)", pattern=spec.LANGUAGE, default=spec.DEFAULT_LANGUAGE
+            ),
+            "voice": string("TTS voice", default=spec.DEFAULT_VOICE, minLength=1, maxLength=128),
+            "sttModel": string("Speech-to-text model", default=spec.DEFAULT_STT_MODEL, minLength=1, maxLength=128),
+            "knowledgeBase": knowledge_base(),
+            "backends": backends(),
+            "components": obj(
+                "Per-component replicas, resources and autoscaling",
+                {name: component(name) for name in meta.COMPONENTS},
+                default={},
+            ),
+            "booking": booking(),
+            "intents": {
+                "type": "object",
+                "description": "Intent configuration (written to intents.yaml)",
+                "x-kubernetes-preserve-unknown-fields": True,
+            },
+            "apiKeysFrom": value_from("Secret key with the gateway's API keys ('name:sha256hex', comma-separated)"),
+            "observability": obj(
+                "Logs and traces",
+                {
+                    "logLevel": string("Log level", enum=["DEBUG", "INFO", "WARNING", "ERROR"], default="INFO"),
+                    "otlpEndpoint": string(
+                        "OTLP/gRPC collector, e.g. http://otel-collector:4317", minLength=1, maxLength=2048
+                    ),
+                },
+                default={},
+            ),
+            "networkPolicy": obj(
+                "NetworkPolicies isolating the agent's pods",
+                {
+                    "enabled": boolean("Render NetworkPolicies", True),
+                    "monitoringNamespace": string(
+                        "Namespace allowed to scrape metrics (port 9090)",
+                        default="monitoring",
+                        pattern=spec.DNS_LABEL,
+                        maxLength=63,
+                    ),
+                },
+                default={},
+            ),
+        },
+        required=("backends",),
+        rules=NEEDS,
+    )
 
 
 def condition() -> Schema:
-    return obj("A condition", {
-        "type": string("Ready, Progressing or Degraded"),
-        "status": string("True, False or Unknown", enum=["True", "False", "Unknown"]),
-        "reason": string("CamelCase reason"),
-        "message": string("Human-readable details"),
-        "observedGeneration": {"type": "integer", "description": "Generation the condition is based on"},
-        "lastTransitionTime": string("When the status last flipped", format="date-time"),
-    }, required=("type", "status"))
+    return obj(
+        "A condition",
+        {
+            "type": string("Ready, Progressing or Degraded"),
+            "status": string("True, False or Unknown", enum=["True", "False", "Unknown"]),
+            "reason": string("CamelCase reason"),
+            "message": string("Human-readable details"),
+            "observedGeneration": {"type": "integer", "description": "Generation the condition is based on"},
+            "lastTransitionTime": string("When the status last flipped", format="date-time"),
+        },
+        required=("type", "status"),
+    )
 
 
 def status_schema() -> Schema:
-    replicas = obj("Replica counts read from the component's Deployment", {
-        "desiredReplicas": {"type": "integer", "description": "Desired replicas"},
-        "readyReplicas": {"type": "integer", "description": "Ready replicas"},
-    })
-    return obj("Observed state, written by the operator", {
-        "observedGeneration": {"type": "integer", "description": "Generation last reconciled"},
-        "phase": string("Overall phase", enum=["Pending", "Progressing", "Ready", "Degraded", "Failed"]),
-        "ready": string("Ready components / enabled components"),
-        "gatewayEndpoint": string("In-cluster URL of the gateway"),
-        "conditions": {"type": "array", "description": "Ready, Progressing and Degraded", "items": condition(),
-                       "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"]},
-        "components": obj("Per component", {name: replicas for name in meta.COMPONENTS}),
-        "knowledgeBase": obj("Knowledge-base indexing", {
-            "source": string("configmap/<name> or s3://bucket/prefix"),
-            "revision": string("Digest of the indexed source"),
-            "lastReindexJob": string("Name of the last reindex Job"),
-            "phase": string("Phase of that Job", enum=["Pending", "Running", "Succeeded", "Failed"]),
-        }),
-    })
+    replicas = obj(
+        "Replica counts read from the component's Deployment",
+        {
+            "desiredReplicas": {"type": "integer", "description": "Desired replicas"},
+            "readyReplicas": {"type": "integer", "description": "Ready replicas"},
+        },
+    )
+    return obj(
+        "Observed state, written by the operator",
+        {
+            "observedGeneration": {"type": "integer", "description": "Generation last reconciled"},
+            "phase": string("Overall phase", enum=["Pending", "Progressing", "Ready", "Degraded", "Failed"]),
+            "ready": string("Ready components / enabled components"),
+            "gatewayEndpoint": string("In-cluster URL of the gateway"),
+            "conditions": {
+                "type": "array",
+                "description": "Ready, Progressing and Degraded",
+                "items": condition(),
+                "x-kubernetes-list-type": "map",
+                "x-kubernetes-list-map-keys": ["type"],
+            },
+            "components": obj("Per component", {name: replicas for name in meta.COMPONENTS}),
+            "knowledgeBase": obj(
+                "Knowledge-base indexing",
+                {
+                    "source": string("configmap/<name> or s3://bucket/prefix"),
+                    "revision": string("Digest of the indexed source"),
+                    "lastReindexJob": string("Name of the last reindex Job"),
+                    "phase": string("Phase of that Job", enum=["Pending", "Running", "Succeeded", "Failed"]),
+                },
+            ),
+        },
+    )
 
 
 def build_crd() -> dict[str, Any]:
@@ -271,38 +411,54 @@ def build_crd() -> dict[str, Any]:
         "spec": {
             "group": meta.GROUP,
             "scope": "Namespaced",
-            "names": {"kind": meta.KIND, "listKind": f"{meta.KIND}List", "plural": meta.PLURAL,
-                      "singular": "voiceagent", "shortNames": ["va"], "categories": ["voiceagent"]},
-            "versions": [{
-                "name": meta.VERSION,
-                "served": True,
-                "storage": True,
-                "subresources": {"status": {}},
-                "additionalPrinterColumns": [
-                    {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
-                    {"name": "Ready", "type": "string", "jsonPath": ".status.ready",
-                     "description": "Ready components / enabled components"},
-                    {"name": "Endpoint", "type": "string", "jsonPath": ".status.gatewayEndpoint", "priority": 1},
-                    {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
-                ],
-                "schema": {"openAPIV3Schema": {
-                    "type": "object",
-                    "description": "A voice agent: gateway, stt, intent, rag, tts and fsm services",
-                    "required": ["spec"],
-                    "properties": {
-                        "apiVersion": {"type": "string"},
-                        "kind": {"type": "string"},
-                        "metadata": {"type": "object"},
-                        "spec": spec_schema(),
-                        "status": status_schema(),
+            "names": {
+                "kind": meta.KIND,
+                "listKind": f"{meta.KIND}List",
+                "plural": meta.PLURAL,
+                "singular": "voiceagent",
+                "shortNames": ["va"],
+                "categories": ["voiceagent"],
+            },
+            "versions": [
+                {
+                    "name": meta.VERSION,
+                    "served": True,
+                    "storage": True,
+                    "subresources": {"status": {}},
+                    "additionalPrinterColumns": [
+                        {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
+                        {
+                            "name": "Ready",
+                            "type": "string",
+                            "jsonPath": ".status.ready",
+                            "description": "Ready components / enabled components",
+                        },
+                        {"name": "Endpoint", "type": "string", "jsonPath": ".status.gatewayEndpoint", "priority": 1},
+                        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+                    ],
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "description": "A voice agent: gateway, stt, intent, rag, tts and fsm services",
+                            "required": ["spec"],
+                            "properties": {
+                                "apiVersion": {"type": "string"},
+                                "kind": {"type": "string"},
+                                "metadata": {"type": "object"},
+                                "spec": spec_schema(),
+                                "status": status_schema(),
+                            },
+                            "x-kubernetes-validations": [
+                                {
+                                    "rule": name_rule,
+                                    "message": f"metadata.name must be at most {meta.MAX_AGENT_NAME} characters"
+                                    " (it prefixes every child's name)",
+                                }
+                            ],
+                        }
                     },
-                    "x-kubernetes-validations": [{
-                        "rule": name_rule,
-                        "message": f"metadata.name must be at most {meta.MAX_AGENT_NAME} characters"
-                                   " (it prefixes every child's name)",
-                    }],
-                }},
-            }],
+                }
+            ],
         },
     }
 

@@ -18,7 +18,10 @@ from voiceagent_operator import kinds
 
 _QUANTITY = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))([a-zA-Z]{0,2}|[eE][+-]?\d+)$")
 _SUFFIXES: dict[str, Decimal] = {
-    "": Decimal(1), "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"),
+    "": Decimal(1),
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
     **{suffix: Decimal(10) ** (3 * power) for power, suffix in enumerate("kMGTPE", start=1)},
     **{f"{suffix}i": Decimal(2) ** (10 * power) for power, suffix in enumerate("KMGTPE", start=1)},
 }
@@ -49,8 +52,11 @@ def matches(desired: Any, live: Any) -> bool:
             key in live and matches(value, live[key]) for key, value in desired.items()
         )
     if isinstance(desired, list):
-        return (isinstance(live, list) and len(desired) == len(live)
-                and all(matches(d, v) for d, v in zip(desired, live, strict=True)))
+        return (
+            isinstance(live, list)
+            and len(desired) == len(live)
+            and all(matches(d, v) for d, v in zip(desired, live, strict=True))
+        )
     if desired == live:
         return True
     wanted, actual = quantity(desired), quantity(live)
@@ -65,8 +71,10 @@ def key_of(obj: Mapping[str, Any]) -> Key:
 
 
 def controlled_by(obj: Mapping[str, Any], uid: str) -> bool:
-    return any(ref.get("uid") == uid and ref.get("controller")
-               for ref in (obj.get("metadata") or {}).get("ownerReferences") or [])
+    return any(
+        ref.get("uid") == uid and ref.get("controller")
+        for ref in (obj.get("metadata") or {}).get("ownerReferences") or []
+    )
 
 
 @dataclass

@@ -69,7 +69,8 @@ def make_settings(config: OperatorConfig) -> kopf.OperatorSettings:
     settings.persistence.finalizer = f"{meta.GROUP}/finalizer"
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=meta.GROUP)
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
-        prefix=meta.GROUP, key="last-handled-configuration")
+        prefix=meta.GROUP, key="last-handled-configuration"
+    )
     settings.posting.level = logging.WARNING
     settings.watching.server_timeout = 600
     settings.watching.client_timeout = 660
@@ -108,11 +109,22 @@ def build_operator(config: OperatorConfig, login: Login | None = None) -> Operat
         await client.close()
 
     for kind in kinds.CHILD_KINDS:
-        kopf.index(kind.api_version, kind.plural, registry=registry, id=index_id(kind),
-                   labels={meta.LABEL_MANAGED_BY: meta.MANAGER})(index_child)
+        kopf.index(
+            kind.api_version,
+            kind.plural,
+            registry=registry,
+            id=index_id(kind),
+            labels={meta.LABEL_MANAGED_BY: meta.MANAGER},
+        )(index_child)
 
-    async def run(trigger: str, body: kopf.Body, patch: kopf.Patch, logger: kopf.Logger,
-                  memo: kopf.Memo, indexes: Mapping[str, Any]) -> Outcome:
+    async def run(
+        trigger: str,
+        body: kopf.Body,
+        patch: kopf.Patch,
+        logger: kopf.Logger,
+        memo: kopf.Memo,
+        indexes: Mapping[str, Any],
+    ) -> Outcome:
         lock = memo.setdefault("lock", asyncio.Lock())
         async with lock:
             live = live_children(indexes, body.metadata.namespace or "", body.metadata.name or "")
@@ -129,17 +141,20 @@ def build_operator(config: OperatorConfig, login: Login | None = None) -> Operat
     @kopf.on.resume(*AGENTS, registry=registry, id="resume", retries=HANDLER_RETRIES)
     @kopf.on.create(*AGENTS, registry=registry, id="create", retries=HANDLER_RETRIES)
     @kopf.on.update(*AGENTS, registry=registry, id="update", retries=HANDLER_RETRIES)
-    async def reconcile_handler(reason: str, body: kopf.Body, patch: kopf.Patch, logger: kopf.Logger,
-                                memo: kopf.Memo, **kwargs: Any) -> None:
+    async def reconcile_handler(
+        reason: str, body: kopf.Body, patch: kopf.Patch, logger: kopf.Logger, memo: kopf.Memo, **kwargs: Any
+    ) -> None:
         outcome = await run(reason, body, patch, logger, memo, kwargs)
         if outcome.retry:
             # Transient (API unavailable, throttled): retried a few times, then the drift timer takes over.
             raise kopf.TemporaryError("; ".join(p.message for p in outcome.problems), delay=config.retry_delay_s)
 
-    @kopf.timer(*AGENTS, registry=registry, id="drift", interval=config.drift_interval_s,
-                initial_delay=config.drift_interval_s)
-    async def drift_handler(body: kopf.Body, patch: kopf.Patch, logger: kopf.Logger, memo: kopf.Memo,
-                            **kwargs: Any) -> None:
+    @kopf.timer(
+        *AGENTS, registry=registry, id="drift", interval=config.drift_interval_s, initial_delay=config.drift_interval_s
+    )
+    async def drift_handler(
+        body: kopf.Body, patch: kopf.Patch, logger: kopf.Logger, memo: kopf.Memo, **kwargs: Any
+    ) -> None:
         await run("timer", body, patch, logger, memo, kwargs)
 
     return operator

@@ -83,23 +83,29 @@ class KubeClient:
         return self._session
 
     async def _request(
-        self, method: str, path: str, *, params: Mapping[str, str] | None = None,
-        body: Any = None, content_type: str = "application/json", retry_login: bool = True,
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+        content_type: str = "application/json",
+        retry_login: bool = True,
     ) -> dict[str, Any]:
         session = await self._open()
         data = None if body is None else json.dumps(body)
         headers = {"Content-Type": content_type} if data is not None else {}
         try:
-            async with session.request(method, path.lstrip("/"), params=params, data=data,
-                                       headers=headers) as response:
+            async with session.request(method, path.lstrip("/"), params=params, data=data, headers=headers) as response:
                 text = await response.text()
                 status = response.status
         except (aiohttp.ClientError, TimeoutError) as error:
             raise ApiError(0, type(error).__name__, str(error) or "request failed") from error
         if status == 401 and retry_login:
             self.login()
-            return await self._request(method, path, params=params, body=body,
-                                       content_type=content_type, retry_login=False)
+            return await self._request(
+                method, path, params=params, body=body, content_type=content_type, retry_login=False
+            )
         try:
             payload = json.loads(text) if text else {}
         except ValueError:
@@ -119,15 +125,21 @@ class KubeClient:
     async def apply(self, obj: Mapping[str, Any]) -> dict[str, Any]:
         """Server-side apply ``obj`` (creating it if needed) with forced ownership of its fields."""
         kind, namespace, name = kind_of(obj), obj["metadata"]["namespace"], obj["metadata"]["name"]
-        return await self._request("PATCH", kind.path(namespace, name), body=obj, content_type=APPLY_PATCH,
-                                   params={"fieldManager": self._field_manager, "force": "true"})
+        return await self._request(
+            "PATCH",
+            kind.path(namespace, name),
+            body=obj,
+            content_type=APPLY_PATCH,
+            params={"fieldManager": self._field_manager, "force": "true"},
+        )
 
     async def create(self, obj: Mapping[str, Any]) -> dict[str, Any] | None:
         """Create ``obj``; ``None`` if it already exists (creation is then a no-op)."""
         kind, namespace = kind_of(obj), obj["metadata"]["namespace"]
         try:
-            return await self._request("POST", kind.path(namespace), params={"fieldManager": self._field_manager},
-                                       body=obj)
+            return await self._request(
+                "POST", kind.path(namespace), params={"fieldManager": self._field_manager}, body=obj
+            )
         except ApiError as error:
             if error.status == 409:  # a create conflicts only with an existing object
                 return None

@@ -72,8 +72,13 @@ class Reconciler:
         self.config = config
 
     async def reconcile(
-        self, body: Mapping[str, Any], live: Sequence[Mapping[str, Any]], *, trigger: str,
-        logger: logging.Logger | logging.LoggerAdapter[Any], now: datetime,
+        self,
+        body: Mapping[str, Any],
+        live: Sequence[Mapping[str, Any]],
+        *,
+        trigger: str,
+        logger: logging.Logger | logging.LoggerAdapter[Any],
+        now: datetime,
     ) -> Outcome:
         """Bring the children of ``body`` in line with its spec; ``live`` is what the cluster holds."""
         started = time.perf_counter()
@@ -86,8 +91,12 @@ class Reconciler:
         return outcome
 
     async def _reconcile(
-        self, body: Mapping[str, Any], live: Sequence[Mapping[str, Any]], trigger: str,
-        logger: logging.Logger | logging.LoggerAdapter[Any], now: datetime,
+        self,
+        body: Mapping[str, Any],
+        live: Sequence[Mapping[str, Any]],
+        trigger: str,
+        logger: logging.Logger | logging.LoggerAdapter[Any],
+        now: datetime,
     ) -> Outcome:
         agent = agent_ref(body)
         generation = int(body["metadata"].get("generation") or 0)
@@ -99,14 +108,21 @@ class Reconciler:
             # Keep whatever runs; report the problem until the spec is fixed.
             problem = Problem("InvalidSpec", str(error))
             reports = {name: component_report(obj) for name, obj in _deployments_by_component(current).items()}
-            status = compute_status(generation=generation, reports=reports, problems=[problem],
-                                    knowledge_base=old.get("knowledgeBase"), old=old, now=now)
+            status = compute_status(
+                generation=generation,
+                reports=reports,
+                problems=[problem],
+                knowledge_base=old.get("knowledgeBase"),
+                old=old,
+                now=now,
+            )
             return Outcome(status, (problem,))
 
         plan = drift.plan(render_children(agent, spec, self.config.default_image), live, agent.uid)
         if plan.missing or plan.drifted or plan.delete:
-            logger.info("children: %d missing, %d drifted, %d to delete",
-                        len(plan.missing), len(plan.drifted), len(plan.delete))
+            logger.info(
+                "children: %d missing, %d drifted, %d to delete", len(plan.missing), len(plan.drifted), len(plan.delete)
+            )
         writes = await self._write(plan, trigger, logger)
         knowledge, kb_problems, kb_failures = await self._knowledge(agent, spec, old, current)
         writes.failures += kb_failures
@@ -116,7 +132,12 @@ class Reconciler:
         deployments = _deployments_by_component(current)
         reports = {name: component_report(deployments.get(name)) for name in spec.components.enabled()}
         status = compute_status(
-            generation=generation, reports=reports, problems=problems, knowledge_base=knowledge, old=old, now=now,
+            generation=generation,
+            reports=reports,
+            problems=problems,
+            knowledge_base=knowledge,
+            old=old,
+            now=now,
             gateway_endpoint=meta.gateway_endpoint(agent) if spec.components.gateway.enabled else None,
         )
         return Outcome(status, tuple(problems), retry=any(error.transient for _, error in writes.failures))
@@ -160,7 +181,10 @@ class Reconciler:
         return writes
 
     async def _knowledge(
-        self, agent: meta.AgentRef, spec: VoiceAgentSpec, old: Mapping[str, Any],
+        self,
+        agent: meta.AgentRef,
+        spec: VoiceAgentSpec,
+        old: Mapping[str, Any],
         current: Mapping[drift.Key, Mapping[str, Any]],
     ) -> tuple[dict[str, Any] | None, list[Problem], list[tuple[Mapping[str, Any], ApiError]]]:
         """Start a reindex Job when the knowledge base's revision changed; report its phase."""
@@ -172,14 +196,21 @@ class Reconciler:
             try:
                 config_map = await self.client.get(kinds.CONFIG_MAP, agent.namespace, source.config_map)
             except ApiError as error:
-                return old.get("knowledgeBase"), [], [({"kind": "ConfigMap", "metadata": {
-                    "name": source.config_map}}, error)]
+                return (
+                    old.get("knowledgeBase"),
+                    [],
+                    [({"kind": "ConfigMap", "metadata": {"name": source.config_map}}, error)],
+                )
             if config_map is None:
-                problem = Problem("KnowledgeBaseNotFound",
-                                  f"knowledge-base ConfigMap {source.config_map} not found", fatal=False)
+                problem = Problem(
+                    "KnowledgeBaseNotFound", f"knowledge-base ConfigMap {source.config_map} not found", fatal=False
+                )
                 previous = old.get("knowledgeBase") or {}
-                return {**previous, "source": source.description, "phase": previous.get("phase", PENDING)}, \
-                    [problem], []
+                return (
+                    {**previous, "source": source.description, "phase": previous.get("phase", PENDING)},
+                    [problem],
+                    [],
+                )
 
         revision = kb_revision(spec, source, config_map)
         job_name = reindex_job_name(agent, revision)
@@ -194,16 +225,16 @@ class Reconciler:
             metrics.WRITES.labels(kinds.JOB.kind, "create").inc()
         phase = job_phase(job) if job is not None else previous.get("phase", job_phase(None))
         status = {"source": source.description, "revision": revision, "lastReindexJob": job_name, "phase": phase}
-        problems = [Problem("ReindexFailed", f"reindex Job {job_name} failed", fatal=False)] if phase == FAILED \
-            else []
+        problems = [Problem("ReindexFailed", f"reindex Job {job_name} failed", fatal=False)] if phase == FAILED else []
         return status, problems, []
 
     @staticmethod
     def _failure_problems(failures: Sequence[tuple[Mapping[str, Any], ApiError]]) -> list[Problem]:
         if not failures:
             return []
-        listed = "; ".join(f"{obj['kind']} {obj['metadata']['name']}: {error}"
-                           for obj, error in failures[:MAX_LISTED_FAILURES])
+        listed = "; ".join(
+            f"{obj['kind']} {obj['metadata']['name']}: {error}" for obj, error in failures[:MAX_LISTED_FAILURES]
+        )
         more = len(failures) - MAX_LISTED_FAILURES
         message = f"apply failed: {listed}" + (f" (and {more} more)" if more > 0 else "")
         transient = all(error.transient for _, error in failures)

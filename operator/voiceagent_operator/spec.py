@@ -173,16 +173,15 @@ class Autoscaling(Model):
     min_replicas: int = Field(DEFAULT_MIN_REPLICAS, ge=1, le=MAX_REPLICAS)
     max_replicas: int = Field(DEFAULT_MAX_REPLICAS, ge=1, le=MAX_REPLICAS)
     target_cpu_utilization_percentage: int = Field(
-        DEFAULT_CPU_TARGET, ge=1, le=100, alias="targetCPUUtilizationPercentage")
+        DEFAULT_CPU_TARGET, ge=1, le=100, alias="targetCPUUtilizationPercentage"
+    )
     custom_metric: CustomMetric | None = None
     behavior: Behavior | None = None
 
     @model_validator(mode="after")
     def _bounds(self) -> Autoscaling:
         if self.min_replicas > self.max_replicas:
-            raise ValueError(
-                f"minReplicas ({self.min_replicas}) must be <= maxReplicas ({self.max_replicas})"
-            )
+            raise ValueError(f"minReplicas ({self.min_replicas}) must be <= maxReplicas ({self.max_replicas})")
         return self
 
 

@@ -56,8 +56,9 @@ def component_report(deployment: Mapping[str, Any] | None) -> ComponentReport:
         return ComponentReport(desired, ready, DEGRADED, f"{counts}: {failure.get('message', 'replica failure')}")
     progress = conditions.get("Progressing")
     if progress is not None and progress.get("status") == "False":
-        return ComponentReport(desired, ready, DEGRADED,
-                               f"{counts}: {progress.get('message', progress.get('reason', 'rollout stalled'))}")
+        return ComponentReport(
+            desired, ready, DEGRADED, f"{counts}: {progress.get('message', progress.get('reason', 'rollout stalled'))}"
+        )
     if generation is not None and int(observed) < int(generation):
         return ComponentReport(desired, ready, PROGRESSING, f"{counts}, new revision not observed yet")
     if ready >= desired and updated >= desired:
@@ -81,8 +82,13 @@ def phase_of(reports: Mapping[str, ComponentReport], problems: Sequence[Problem]
 
 
 def _condition(
-    kind: str, true: bool, reason: str, message: str, generation: int,
-    old: Sequence[Mapping[str, Any]], now: datetime,
+    kind: str,
+    true: bool,
+    reason: str,
+    message: str,
+    generation: int,
+    old: Sequence[Mapping[str, Any]],
+    now: datetime,
 ) -> dict[str, Any]:
     """A condition whose ``lastTransitionTime`` moves only when its status flips."""
     status = "True" if true else "False"
@@ -125,11 +131,17 @@ def compute_status(
     else:
         ready = (False, first_reason or "ComponentsNotReady", problem_text or not_ready)
     progressing = phase in (PENDING, PROGRESSING)
-    progress = (progressing, "RollingOut" if progressing else "RolloutComplete" if phase == READY
-                else "NotProgressing", not_ready if progressing else "")
+    progress = (
+        progressing,
+        "RollingOut" if progressing else "RolloutComplete" if phase == READY else "NotProgressing",
+        not_ready if progressing else "",
+    )
     if phase in (DEGRADED, FAILED):
-        degradation = (True, first_reason or "ComponentsDegraded",
-                       "; ".join(part for part in (problem_text, degraded) if part))
+        degradation = (
+            True,
+            first_reason or "ComponentsDegraded",
+            "; ".join(part for part in (problem_text, degraded) if part),
+        )
     else:
         degradation = (False, "AsExpected", "")
 
@@ -142,8 +154,7 @@ def compute_status(
         "phase": phase,
         "ready": f"{sum(r.state == READY for r in reports.values())}/{len(reports)}",
         "conditions": conditions,
-        "components": {name: {"desiredReplicas": r.desired, "readyReplicas": r.ready}
-                       for name, r in reports.items()},
+        "components": {name: {"desiredReplicas": r.desired, "readyReplicas": r.ready} for name, r in reports.items()},
     }
     if gateway_endpoint is not None:
         status["gatewayEndpoint"] = gateway_endpoint

@@ -29,15 +29,20 @@ RESOURCES: dict[str, kmock.ResourceInfo] = {
     # kopf lists these at start and waits forever, silently, when they are missing.
     "v1/namespaces": kmock.ResourceInfo(kind="Namespace", namespaced=False, verbs={"list", "watch", "get"}),
     "apiextensions.k8s.io/v1/customresourcedefinitions": kmock.ResourceInfo(
-        kind="CustomResourceDefinition", namespaced=False, verbs={"list", "watch", "get"}),
+        kind="CustomResourceDefinition", namespaced=False, verbs={"list", "watch", "get"}
+    ),
     "v1/events": kmock.ResourceInfo(kind="Event", namespaced=True, verbs={"create"}),
     "voiceagent.io/v1alpha1/voiceagents": kmock.ResourceInfo(
-        kind="VoiceAgent", namespaced=True, subresources={"status"}, shortnames={"va"},
-        verbs={"get", "list", "watch", "patch", "create", "delete"}),
+        kind="VoiceAgent",
+        namespaced=True,
+        subresources={"status"},
+        shortnames={"va"},
+        verbs={"get", "list", "watch", "patch", "create", "delete"},
+    ),
     **{
         f"{kind.api_version}/{kind.plural}": kmock.ResourceInfo(
-            kind=kind.kind, namespaced=True,
-            verbs={"get", "list", "watch", "create", "patch", "delete"})
+            kind=kind.kind, namespaced=True, verbs={"get", "list", "watch", "create", "patch", "delete"}
+        )
         for kind in kinds.CHILD_KINDS
     },
 }
@@ -70,8 +75,11 @@ class Emulator(kmock.KubernetesEmulator):
         if not self.keep_history:
             del self._requests[:-1]
         version = str(next(self._versions))
-        if request.action == kmock.action.UPDATE and isinstance(request.data, dict) \
-                and request.headers.get("Content-Type", "").startswith(APPLY_PATCH):
+        if (
+            request.action == kmock.action.UPDATE
+            and isinstance(request.data, dict)
+            and request.headers.get("Content-Type", "").startswith(APPLY_PATCH)
+        ):
             existing = self._find(request)
             if existing is None or existing.deleted:
                 return await self._apply_create(request, version)
@@ -138,14 +146,18 @@ class Emulator(kmock.KubernetesEmulator):
 
 def write_kubeconfig(path: Path, server_url: str) -> Path:
     """A kubeconfig pointing at ``server_url``, as ``KUBECONFIG`` for the operator's login."""
-    path.write_text(yaml.safe_dump({
-        "apiVersion": "v1",
-        "kind": "Config",
-        "current-context": "kmock",
-        "clusters": [{"name": "kmock", "cluster": {"server": server_url}}],
-        "users": [{"name": "kmock", "user": {"token": "kmock"}}],
-        "contexts": [{"name": "kmock", "context": {"cluster": "kmock", "user": "kmock"}}],
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "kmock",
+                "clusters": [{"name": "kmock", "cluster": {"server": server_url}}],
+                "users": [{"name": "kmock", "user": {"token": "kmock"}}],
+                "contexts": [{"name": "kmock", "context": {"cluster": "kmock", "user": "kmock"}}],
+            }
+        )
+    )
     return path
 
 
@@ -165,10 +177,16 @@ class OperatorThread:
 
     def _run(self) -> None:
         try:
-            asyncio.run(kopf.operator(
-                registry=self.operator.registry, settings=self.operator.settings, clusterwide=True,
-                standalone=True, stop_flag=self._stop, ready_flag=self._ready,
-            ))
+            asyncio.run(
+                kopf.operator(
+                    registry=self.operator.registry,
+                    settings=self.operator.settings,
+                    clusterwide=True,
+                    standalone=True,
+                    stop_flag=self._stop,
+                    ready_flag=self._ready,
+                )
+            )
         except BaseException as error:  # reported to the test, which would otherwise hang
             self.error = error
 
@@ -183,8 +201,9 @@ class OperatorThread:
         await asyncio.to_thread(self._thread.join, timeout_s)
 
 
-async def eventually(check: Callable[[], Any | Awaitable[Any]], timeout_s: float = 10.0,
-                     interval_s: float = 0.05) -> Any:
+async def eventually(
+    check: Callable[[], Any | Awaitable[Any]], timeout_s: float = 10.0, interval_s: float = 0.05
+) -> Any:
     """Poll ``check`` until it returns something truthy (and return it) or fail after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     last: Any = None

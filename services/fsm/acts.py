@@ -31,7 +31,11 @@ _PATTERNS: dict[Act, re.Pattern[str]] = {
         r"\b(yes|yeah|yea|yep|yup|ya|yah|sure|correct|exactly|absolutely|definitely|confirm|confirmed|"
         r"perfect|affirmative|great|excellent|wonderful|lovely)\b",
         r"\b(thats|that is|its|all|sounds) (all )?(right|write|correct|fine|good|great|it)\b",
-        r"^right\b", r"\b(book|do) it\b", r"\bgo (ahead|for it)\b", r"\bplease do\b", r"\bthat works\b",
+        r"^right\b",
+        r"\b(book|do) it\b",
+        r"\bgo (ahead|for it)\b",
+        r"\bplease do\b",
+        r"\bthat works\b",
         r"^(ok|okay|alright|all right)( then| great| thanks| thank you| please)?$",
     ),
     Act.DENY: _any(
@@ -40,20 +44,29 @@ _PATTERNS: dict[Act, re.Pattern[str]] = {
         r"\b(isnt|thats not|that is not|its not) (right|correct|it)\b",
     ),
     Act.CANCEL: _any(
-        r"\bcancel\b", r"\bforget (it|that|about it|the whole thing)\b", r"\bnever ?mind\b",
+        r"\bcancel\b",
+        r"\bforget (it|that|about it|the whole thing)\b",
+        r"\bnever ?mind\b",
         r"\b(dont|do not) (need|want) (it|this|that|one|an appointment|the appointment|to book)\b",
-        r"\b(dont|do not) book\b", r"\bcall it off\b", r"\b(scrap|scratch) (it|that|this)\b",
+        r"\b(dont|do not) book\b",
+        r"\bcall it off\b",
+        r"\b(scrap|scratch) (it|that|this)\b",
         r"\bchanged my mind\b",
     ),
     Act.HANDOFF: _any(
-        r"\b(real|actual|live) (person|human)\b", r"\bhuman being\b",
+        r"\b(real|actual|live) (person|human)\b",
+        r"\bhuman being\b",
         r"\b(talk|speak|chat)(ing)? (to|with) (a |an |some |the )?(human|person|someone|somebody|operator|"
         r"agent|representative|receptionist|staff|member of staff)\b",
-        r"\b(transfer|connect|put) me (through|to|with)\b", r"\bhuman\b", r"\b(operator|receptionist)\b",
+        r"\b(transfer|connect|put) me (through|to|with)\b",
+        r"\bhuman\b",
+        r"\b(operator|receptionist)\b",
     ),
     Act.LEAVE: _any(
-        r"\b(good ?bye|bye)\b", r"\bcall (you |u )?back\b",
-        r"\b(gotta|got to|have to|need to|must) (go|run|leave|hang up)\b", r"\btalk (to you )?later\b",
+        r"\b(good ?bye|bye)\b",
+        r"\bcall (you |u )?back\b",
+        r"\b(gotta|got to|have to|need to|must) (go|run|leave|hang up)\b",
+        r"\btalk (to you )?later\b",
         r"\b(call|try) (again )?later\b",
         r"\bhang up\b",
     ),
@@ -73,8 +86,30 @@ _MENTIONS = {
 }
 
 _TAG = re.compile(r"\[[^\]]*\]")  # recogniser annotations such as [inaudible]
-_FILLERS = frozenset({"uh", "um", "er", "erm", "ah", "eh", "hm", "hmm", "mm", "oh", "well", "like", "so", "sorry",
-                      "the", "a", "an", "and", "i", "huh"})
+_FILLERS = frozenset(
+    {
+        "uh",
+        "um",
+        "er",
+        "erm",
+        "ah",
+        "eh",
+        "hm",
+        "hmm",
+        "mm",
+        "oh",
+        "well",
+        "like",
+        "so",
+        "sorry",
+        "the",
+        "a",
+        "an",
+        "and",
+        "i",
+        "huh",
+    }
+)
 _DRAWN_OUT_FILLER = re.compile(r"^(u+h+|u+m+|e+h+|e+r+m*|a+h+|h+m+|m+h*m*|o+h+)$")
 _VOWEL = re.compile(r"[aeiouy]")
 
@@ -101,8 +136,10 @@ def detect_acts(text: str) -> frozenset[Act]:
     return frozenset(act for act, pattern in _PATTERNS.items() if pattern.search(words))
 
 
-_QUESTION_START = re.compile(r"^(how|what|when|where|why|who|which|is|are|can|could|do|does|did|will|would|"
-                             r"should|may)\b")
+_QUESTION_START = re.compile(
+    r"^(how|what|when|where|why|who|which|is|are|can|could|do|does|did|will|would|"
+    r"should|may)\b"
+)
 
 
 def is_question(text: str) -> bool:

@@ -47,9 +47,16 @@ class Draft:
 
 
 def _appointment(doc: dict[str, Any]) -> Appointment:
-    return Appointment(code=doc["_id"], date=doc["date"], time=doc["time"], purpose=doc["purpose"],
-                       user_name=doc["user_name"], status=doc["status"], created_at=doc["created_at"],
-                       session_id=doc.get("session_id", ""))
+    return Appointment(
+        code=doc["_id"],
+        date=doc["date"],
+        time=doc["time"],
+        purpose=doc["purpose"],
+        user_name=doc["user_name"],
+        status=doc["status"],
+        created_at=doc["created_at"],
+        session_id=doc.get("session_id", ""),
+    )
 
 
 def _utc_now() -> str:
@@ -97,10 +104,19 @@ class AppointmentStore:
         """Insert the booking; the same key again returns (or moves) the booking it made. SlotTaken if held."""
         slot = self.slot_key(draft.date, draft.time)
         for _ in range(CODE_ATTEMPTS):
-            doc = {"_id": new_code(), "slot": slot, "date": draft.date, "time": draft.time,
-                   "purpose": draft.purpose, "user_name": draft.user_name, "user_key": draft.user_name.casefold(),
-                   "status": BOOKED, "created_at": _utc_now(), "session_id": draft.session_id,
-                   "idempotency_key": idempotency_key}
+            doc = {
+                "_id": new_code(),
+                "slot": slot,
+                "date": draft.date,
+                "time": draft.time,
+                "purpose": draft.purpose,
+                "user_name": draft.user_name,
+                "user_key": draft.user_name.casefold(),
+                "status": BOOKED,
+                "created_at": _utc_now(),
+                "session_id": draft.session_id,
+                "idempotency_key": idempotency_key,
+            }
             try:
                 async with self._mongo_errors():
                     await self.collection.insert_one(doc)
@@ -117,9 +133,15 @@ class AppointmentStore:
 
     async def _bring_up_to_date(self, earlier: dict[str, Any], draft: Draft) -> Appointment:
         """A retried confirmation: the booking exists; align it with what the caller confirmed last."""
-        wanted = {"slot": self.slot_key(draft.date, draft.time), "date": draft.date, "time": draft.time,
-                  "purpose": draft.purpose, "user_name": draft.user_name, "user_key": draft.user_name.casefold(),
-                  "status": BOOKED}
+        wanted = {
+            "slot": self.slot_key(draft.date, draft.time),
+            "date": draft.date,
+            "time": draft.time,
+            "purpose": draft.purpose,
+            "user_name": draft.user_name,
+            "user_key": draft.user_name.casefold(),
+            "status": BOOKED,
+        }
         if all(earlier.get(key) == value for key, value in wanted.items()):
             return _appointment(earlier)
         return await self._update(earlier["_id"], {**wanted, "updated_at": _utc_now()}, {})
@@ -141,8 +163,9 @@ class AppointmentStore:
         current = await self.get(code)
         if current.status == CANCELLED:
             return current
-        return await self._update(code, {"status": CANCELLED, "slot": f"cancelled:{code}",
-                                         "updated_at": _utc_now()}, {"status": BOOKED})
+        return await self._update(
+            code, {"status": CANCELLED, "slot": f"cancelled:{code}", "updated_at": _utc_now()}, {"status": BOOKED}
+        )
 
     async def reschedule(self, code: str, day: str, start: str) -> Appointment:
         """Move a booked appointment to another slot (SlotTaken if that one is held)."""
@@ -151,8 +174,11 @@ class AppointmentStore:
             raise Conflict(f"appointment {code} was cancelled; please book a new one")
         if (current.date, current.time) == (day, start):
             return current
-        return await self._update(code, {"slot": self.slot_key(day, start), "date": day, "time": start,
-                                         "updated_at": _utc_now()}, {"status": BOOKED})
+        return await self._update(
+            code,
+            {"slot": self.slot_key(day, start), "date": day, "time": start, "updated_at": _utc_now()},
+            {"status": BOOKED},
+        )
 
     # --- reads ----------------------------------------------------------------------------------
 
@@ -163,8 +189,9 @@ class AppointmentStore:
             raise NotFound(f"there is no appointment with the code {code}")
         return _appointment(doc)
 
-    async def find(self, *, code: str = "", user_name: str = "", day: str = "", include_cancelled: bool = False,
-                   limit: int = 50) -> list[Appointment]:
+    async def find(
+        self, *, code: str = "", user_name: str = "", day: str = "", include_cancelled: bool = False, limit: int = 50
+    ) -> list[Appointment]:
         query: dict[str, Any] = {}
         if code:
             query["_id"] = code

@@ -76,14 +76,19 @@ class BookingMachine:
         """Apply one caller turn to a flow that is not finished."""
         flow = flow.model_copy(deep=True)
         if utterance.has(Act.HANDOFF):
-            return self._finish(flow, Stage.HANDOFF, "Of course. I'll connect you with a member of our staff; "
-                                                     "please stay on the line.")
+            return self._finish(
+                flow, Stage.HANDOFF, "Of course. I'll connect you with a member of our staff; please stay on the line."
+            )
         if utterance.has(Act.NOISE):
             return self._not_understood(flow)
         flow.failed_attempts = 0
         if utterance.has(Act.CANCEL) and not utterance.values:
-            return self._finish(flow, Stage.CANCELLED, "Okay, I've cancelled this booking. Nothing has been "
-                                                       "booked. Is there anything else I can help you with?")
+            return self._finish(
+                flow,
+                Stage.CANCELLED,
+                "Okay, I've cancelled this booking. Nothing has been "
+                "booked. Is there anything else I can help you with?",
+            )
         if flow.stage == Stage.CONFIRMATION:
             return await self._at_read_back(flow, utterance, now)
         if utterance.has(Act.LEAVE) and not utterance.values:
@@ -98,50 +103,64 @@ class BookingMachine:
         """The booking was written: the flow is complete."""
         flow = flow.model_copy(deep=True)
         flow.appointment = appointment
-        return self._finish(flow, Stage.COMPLETED, f"You're booked: {self._summary(flow)}. Your confirmation "
-                                                   f"code is {spell(appointment.code)}. See you then!")
+        return self._finish(
+            flow,
+            Stage.COMPLETED,
+            f"You're booked: {self._summary(flow)}. Your confirmation code is {spell(appointment.code)}. See you then!",
+        )
 
     async def slot_lost(self, flow: Flow, now: datetime) -> Decision:
         """Another caller booked the slot between the read-back and the yes: offer the nearest free ones."""
         flow = flow.model_copy(deep=True)
         day = parse_day(flow.slots.preferred_date or "")
         start = parse_clock(flow.slots.preferred_time or "")
-        refusal = Refusal("taken", f"I'm sorry, {say_time(start)} on {say_date(day)} was just booked by "
-                                   f"another caller")
+        refusal = Refusal("taken", f"I'm sorry, {say_time(start)} on {say_date(day)} was just booked by another caller")
         flow.slots.preferred_time = None
         return await self._respond(flow, [refusal], await self.nearest_free(day, start, now))
 
     def repeat(self, flow: Flow) -> Decision:
         """A turn on a finished flow changes nothing; say where it stands."""
         if flow.stage == Stage.COMPLETED and flow.appointment is not None:
-            return self._say(flow, f"Your appointment is booked: {self._summary(flow)}. Your confirmation code "
-                                   f"is {spell(flow.appointment.code)}.")
+            return self._say(
+                flow,
+                f"Your appointment is booked: {self._summary(flow)}. Your confirmation code "
+                f"is {spell(flow.appointment.code)}.",
+            )
         return self._say(flow, "This booking request is closed. If you'd like to book an appointment, just say so.")
 
     def appointment_cancelled(self, flow: Flow, appointment: Appointment) -> Decision:
         """The caller cancelled the appointment this flow had just booked."""
         flow = flow.model_copy(deep=True)
         flow.appointment = appointment
-        return self._finish(flow, Stage.CANCELLED, f"Okay, I've cancelled your appointment on "
-                                                   f"{say_date(parse_day(appointment.date))} at "
-                                                   f"{say_time(parse_clock(appointment.time))}.")
+        return self._finish(
+            flow,
+            Stage.CANCELLED,
+            f"Okay, I've cancelled your appointment on "
+            f"{say_date(parse_day(appointment.date))} at "
+            f"{say_time(parse_clock(appointment.time))}.",
+        )
 
     def cancelled(self, flow: Flow) -> Decision:
         """The flow was cancelled from outside (the Cancel RPC)."""
-        return self._finish(flow.model_copy(deep=True), Stage.CANCELLED, "Okay, I've cancelled this booking. "
-                                                                          "Nothing has been booked.")
+        return self._finish(
+            flow.model_copy(deep=True), Stage.CANCELLED, "Okay, I've cancelled this booking. Nothing has been booked."
+        )
 
     # --- turn handling --------------------------------------------------------------------------
 
     def _abandoned(self, flow: Flow) -> Decision:
-        return self._finish(flow, Stage.ABANDONED, "No problem, nothing has been booked. Feel free to call back "
-                                                   "any time. Goodbye!")
+        return self._finish(
+            flow, Stage.ABANDONED, "No problem, nothing has been booked. Feel free to call back any time. Goodbye!"
+        )
 
     def _not_understood(self, flow: Flow) -> Decision:
         flow.failed_attempts += 1
         if flow.failed_attempts >= MAX_FAILED_ATTEMPTS:
-            return self._finish(flow, Stage.HANDOFF, "I'm sorry, I'm having trouble understanding. Let me "
-                                                     "connect you with a member of our staff.")
+            return self._finish(
+                flow,
+                Stage.HANDOFF,
+                "I'm sorry, I'm having trouble understanding. Let me connect you with a member of our staff.",
+            )
         return self._say(flow, f"Sorry, I didn't catch that. {self._ask(flow)}")
 
     async def _at_read_back(self, flow: Flow, utterance: Utterance, now: datetime) -> Decision:
@@ -163,8 +182,11 @@ class BookingMachine:
             return decision
         if utterance.has(Act.DENY):
             return self._say(flow, "What would you like to change: the date, the time, the topic or the name?")
-        return self._say(flow, "Take your time; nothing is booked until you say yes. Shall I book it, or would "
-                               "you like to change something?")
+        return self._say(
+            flow,
+            "Take your time; nothing is booked until you say yes. Shall I book it, or would "
+            "you like to change something?",
+        )
 
     async def _fill(self, flow: Flow, values: Mapping[str, str], now: datetime) -> Decision:
         changes = self._changes(flow, values)
@@ -174,8 +196,9 @@ class BookingMachine:
                 setattr(flow.slots, slot, changes[slot])
         return await self._respond(flow, refusals, alternatives)
 
-    async def _apply_date_and_time(self, flow: Flow, changes: Mapping[str, str],
-                          now: datetime) -> tuple[list[Refusal], list[SlotOption]]:
+    async def _apply_date_and_time(
+        self, flow: Flow, changes: Mapping[str, str], now: datetime
+    ) -> tuple[list[Refusal], list[SlotOption]]:
         """Keep a new date and time if the rules and the calendar allow them; otherwise say why not."""
         refusals: list[Refusal] = []
         new_day = parse_day(changes["preferred_date"]) if "preferred_date" in changes else None
@@ -230,8 +253,9 @@ class BookingMachine:
     @staticmethod
     def _changes(flow: Flow, values: Mapping[str, str]) -> dict[str, str]:
         """The stated values that differ from what the flow holds (names compared without case)."""
-        return {slot: value for slot, value in values.items()
-                if (flow.slots.get(slot) or "").casefold() != value.casefold()}
+        return {
+            slot: value for slot, value in values.items() if (flow.slots.get(slot) or "").casefold() != value.casefold()
+        }
 
     # --- availability ---------------------------------------------------------------------------
 
@@ -242,8 +266,11 @@ class BookingMachine:
 
     async def _free_starts(self, day: date, now: datetime) -> list[time]:
         taken = await self.calendar.taken(day, day)
-        return [start for start in self.rules.open_starts(day, now)
-                if (day.isoformat(), start.strftime("%H:%M")) not in taken]
+        return [
+            start
+            for start in self.rules.open_starts(day, now)
+            if (day.isoformat(), start.strftime("%H:%M")) not in taken
+        ]
 
     async def nearest_free(self, day: date, around: time | None, now: datetime) -> list[SlotOption]:
         """The free slots nearest to the requested one: that day first, then the following open days."""
@@ -258,15 +285,19 @@ class BookingMachine:
         if len(options) < wanted and following <= last:
             taken = await self.calendar.taken(following, last)
             while len(options) < wanted and following <= last:
-                options += [SlotOption(following, start) for start in self.rules.open_starts(following, now)
-                            if (following.isoformat(), start.strftime("%H:%M")) not in taken][:wanted - len(options)]
+                options += [
+                    SlotOption(following, start)
+                    for start in self.rules.open_starts(following, now)
+                    if (following.isoformat(), start.strftime("%H:%M")) not in taken
+                ][: wanted - len(options)]
                 following += timedelta(days=1)
         return options
 
     # --- replies --------------------------------------------------------------------------------
 
-    async def _respond(self, flow: Flow, refusals: list[Refusal],
-                       alternatives: list[SlotOption] | None = None) -> Decision:
+    async def _respond(
+        self, flow: Flow, refusals: list[Refusal], alternatives: list[SlotOption] | None = None
+    ) -> Decision:
         """Move to the first missing slot (or the read-back) and say so, with any refusal first."""
         missing = flow.slots.missing()
         flow.stage = WAITING_STAGE[missing[0]] if missing else Stage.CONFIRMATION
@@ -290,8 +321,10 @@ class BookingMachine:
         if slot == "preferred_time":
             starts = self.rules.slot_starts()
             on_day = f" on {say_date(parse_day(flow.slots.preferred_date))}" if flow.slots.preferred_date else ""
-            return sentence(f"What time{on_day} would you like? Appointments start {self.rules.describe_grid()} "
-                            f"between {say_time(starts[0])} and {say_time(starts[-1])}")
+            return sentence(
+                f"What time{on_day} would you like? Appointments start {self.rules.describe_grid()} "
+                f"between {say_time(starts[0])} and {say_time(starts[-1])}"
+            )
         if slot == "purpose":
             return "What would you like to talk about with the advisor?"
         return "And may I have your name, please?"
@@ -304,8 +337,10 @@ class BookingMachine:
         slots = flow.slots
         day = parse_day(slots.preferred_date or "")
         start = parse_clock(slots.preferred_time or "")
-        return (f"an advising appointment on {say_date(day)} at {say_time(start)} about {slots.purpose}, "
-                f"for {slots.user_name}")
+        return (
+            f"an advising appointment on {say_date(day)} at {say_time(start)} about {slots.purpose}, "
+            f"for {slots.user_name}"
+        )
 
     @staticmethod
     def _say(flow: Flow, reply: str) -> Decision:

@@ -121,25 +121,38 @@ class BookingRules(BaseModel):
         if day < today:
             return Refusal("past", f"{say_date(day)} has already passed")
         if day > self.last_day(now):
-            return Refusal("too_far", f"{say_date(day)} is more than {self.max_days_ahead} days ahead; "
-                                      f"the latest day I can book is {say_date(self.last_day(now))}")
+            return Refusal(
+                "too_far",
+                f"{say_date(day)} is more than {self.max_days_ahead} days ahead; "
+                f"the latest day I can book is {say_date(self.last_day(now))}",
+            )
         if not self.is_open_on(day):
-            return Refusal("closed_day", f"{day:%B} {ordinal(day.day)} is a {day:%A}, and advising is only open "
-                                         f"{self.describe_days()}")
+            return Refusal(
+                "closed_day",
+                f"{day:%B} {ordinal(day.day)} is a {day:%A}, and advising is only open {self.describe_days()}",
+            )
         if day == today and not self.open_starts(day, now):
-            return Refusal("past", f"there are no appointment times left today; the last one starts at "
-                                   f"{say_time(self.slot_starts()[-1])}")
+            return Refusal(
+                "past",
+                f"there are no appointment times left today; the last one starts at {say_time(self.slot_starts()[-1])}",
+            )
         return None
 
     def refuse_time(self, moment: time) -> Refusal | None:
         """Why ``moment`` is never a start time (outside hours or off the grid), or None."""
         starts = self.slot_starts()
         if moment < starts[0] or moment > starts[-1]:
-            return Refusal("out_of_hours", f"{say_time(moment)} is outside advising hours; appointments start "
-                                           f"between {say_time(starts[0])} and {say_time(starts[-1])}")
+            return Refusal(
+                "out_of_hours",
+                f"{say_time(moment)} is outside advising hours; appointments start "
+                f"between {say_time(starts[0])} and {say_time(starts[-1])}",
+            )
         if moment not in starts:
-            return Refusal("off_grid", f"appointments start {self.describe_grid()}, so I can't book "
-                                       f"{say_time(moment)}; {say_list(self._neighbours(moment))} would work")
+            return Refusal(
+                "off_grid",
+                f"appointments start {self.describe_grid()}, so I can't book "
+                f"{say_time(moment)}; {say_list(self._neighbours(moment))} would work",
+            )
         return None
 
     def refuse_start(self, day: date, moment: time, now: datetime) -> Refusal | None:
@@ -191,6 +204,7 @@ def load_rules(path: Path | None) -> BookingRules:
     try:
         return BookingRules.model_validate(raw)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(str(part) for part in item['loc']) or 'rules'}: {item['msg']}"
-                             for item in error.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc']) or 'rules'}: {item['msg']}" for item in error.errors()
+        )
         raise InvalidInput(f"booking rules file {path}: {problems}") from None

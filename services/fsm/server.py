@@ -28,20 +28,28 @@ def appointment_proto(appointment: Appointment) -> fsm_pb2.Appointment:
 def state_proto(flow: Flow) -> fsm_pb2.BookingState:
     slots = {key: value for key, value in flow.slots.model_dump().items() if value}
     return fsm_pb2.BookingState(
-        session_id=flow.session_id, state=flow.stage.value, slots=fsm_pb2.Slots(**slots),
-        expecting=flow.expecting or "", failed_attempts=flow.failed_attempts,
-        appointment=appointment_proto(flow.appointment) if flow.appointment else None, prompt=flow.prompt,
+        session_id=flow.session_id,
+        state=flow.stage.value,
+        slots=fsm_pb2.Slots(**slots),
+        expecting=flow.expecting or "",
+        failed_attempts=flow.failed_attempts,
+        appointment=appointment_proto(flow.appointment) if flow.appointment else None,
+        prompt=flow.prompt,
     )
 
 
 def turn_proto(result: TurnResult) -> fsm_pb2.TurnResponse:
     decision = result.decision
     return fsm_pb2.TurnResponse(
-        state=state_proto(decision.flow), reply=decision.reply, rejected=bool(decision.refusals),
+        state=state_proto(decision.flow),
+        reply=decision.reply,
+        rejected=bool(decision.refusals),
         rejection_reason=" ".join(refusal.reason for refusal in decision.refusals),
         rejection_code=",".join(refusal.code for refusal in decision.refusals),
-        alternatives=[fsm_pb2.SlotOption(date=option.day.isoformat(), time=option.start.strftime("%H:%M"))
-                      for option in decision.alternatives],
+        alternatives=[
+            fsm_pb2.SlotOption(date=option.day.isoformat(), time=option.start.strftime("%H:%M"))
+            for option in decision.alternatives
+        ],
         timing=timing_proto(result.stages, result.total_ms),
     )
 
@@ -53,10 +61,14 @@ class AppointmentBookingServicer(fsm_pb2_grpc.AppointmentBookingServicer):
     async def Start(self, request: fsm_pb2.StartRequest, context: grpc.aio.ServicerContext) -> fsm_pb2.TurnResponse:
         return turn_proto(await self.service.start(request.session_id, request.now, request.text))
 
-    async def ProcessTurn(self, request: fsm_pb2.TurnRequest,
-                          context: grpc.aio.ServicerContext) -> fsm_pb2.TurnResponse:
-        return turn_proto(await self.service.turn(request.session_id, request.text, request.now, request.intent,
-                                                  dict(request.entities)))
+    async def ProcessTurn(
+        self, request: fsm_pb2.TurnRequest, context: grpc.aio.ServicerContext
+    ) -> fsm_pb2.TurnResponse:
+        return turn_proto(
+            await self.service.turn(
+                request.session_id, request.text, request.now, request.intent, dict(request.entities)
+            )
+        )
 
     async def Get(self, request: fsm_pb2.GetRequest, context: grpc.aio.ServicerContext) -> fsm_pb2.BookingState:
         return state_proto(await self.service.get(request.session_id))
@@ -64,22 +76,28 @@ class AppointmentBookingServicer(fsm_pb2_grpc.AppointmentBookingServicer):
     async def Cancel(self, request: fsm_pb2.CancelRequest, context: grpc.aio.ServicerContext) -> fsm_pb2.BookingState:
         return state_proto(await self.service.cancel_flow(request.session_id))
 
-    async def ListAppointments(self, request: fsm_pb2.ListAppointmentsRequest,
-                               context: grpc.aio.ServicerContext) -> fsm_pb2.ListAppointmentsResponse:
-        found = await self.service.list_appointments(request.code, request.user_name, request.date,
-                                                     request.include_cancelled, request.limit)
+    async def ListAppointments(
+        self, request: fsm_pb2.ListAppointmentsRequest, context: grpc.aio.ServicerContext
+    ) -> fsm_pb2.ListAppointmentsResponse:
+        found = await self.service.list_appointments(
+            request.code, request.user_name, request.date, request.include_cancelled, request.limit
+        )
         return fsm_pb2.ListAppointmentsResponse(appointments=[appointment_proto(item) for item in found])
 
-    async def CancelAppointment(self, request: fsm_pb2.CancelAppointmentRequest,
-                                context: grpc.aio.ServicerContext) -> fsm_pb2.AppointmentResponse:
-        appointment, message = await self.service.cancel_appointment(request.code, request.user_name, request.date,
-                                                                     request.now)
+    async def CancelAppointment(
+        self, request: fsm_pb2.CancelAppointmentRequest, context: grpc.aio.ServicerContext
+    ) -> fsm_pb2.AppointmentResponse:
+        appointment, message = await self.service.cancel_appointment(
+            request.code, request.user_name, request.date, request.now
+        )
         return fsm_pb2.AppointmentResponse(appointment=appointment_proto(appointment), message=message)
 
-    async def RescheduleAppointment(self, request: fsm_pb2.RescheduleAppointmentRequest,
-                                    context: grpc.aio.ServicerContext) -> fsm_pb2.AppointmentResponse:
-        appointment, message = await self.service.reschedule_appointment(request.code, request.date, request.time,
-                                                                         request.now)
+    async def RescheduleAppointment(
+        self, request: fsm_pb2.RescheduleAppointmentRequest, context: grpc.aio.ServicerContext
+    ) -> fsm_pb2.AppointmentResponse:
+        appointment, message = await self.service.reschedule_appointment(
+            request.code, request.date, request.time, request.now
+        )
         return fsm_pb2.AppointmentResponse(appointment=appointment_proto(appointment), message=message)
 
 
@@ -110,8 +128,11 @@ def main() -> None:
         service, close = await build_service(settings)
         servicer = AppointmentBookingServicer(service)
         return Runtime(
-            registrations=[Registration(
-                SERVICE_NAME, lambda server: fsm_pb2_grpc.add_AppointmentBookingServicer_to_server(servicer, server))],
+            registrations=[
+                Registration(
+                    SERVICE_NAME, lambda server: fsm_pb2_grpc.add_AppointmentBookingServicer_to_server(servicer, server)
+                )
+            ],
             close=close,
         )
 

@@ -61,8 +61,9 @@ class BookingService:
                 await self.flows.save(decision.flow)
         return TurnResult(decision, timer.stages, timer.elapsed_ms)
 
-    async def turn(self, session_id: str, text: str, now: str = "", intent: str = "",
-                   entities: Mapping[str, str] | None = None) -> TurnResult:
+    async def turn(
+        self, session_id: str, text: str, now: str = "", intent: str = "", entities: Mapping[str, str] | None = None
+    ) -> TurnResult:
         session_id = inputs.session_id(session_id)
         text = inputs.utterance(text)
         clock = inputs.now(now, self.rules)
@@ -78,8 +79,9 @@ class BookingService:
                 await self.flows.save(decision.flow)
         return TurnResult(decision, timer.stages, timer.elapsed_ms)
 
-    async def _advance(self, flow: Flow, text: str, now: datetime, intent: str, entities: Mapping[str, str],
-                       timer: StageTimer) -> Decision:
+    async def _advance(
+        self, flow: Flow, text: str, now: datetime, intent: str, entities: Mapping[str, str], timer: StageTimer
+    ) -> Decision:
         with timer.stage("understand"):
             utterance = understand(text, now, flow.expecting, intent, entities)
         with timer.stage("decide"):
@@ -87,8 +89,13 @@ class BookingService:
         if not decision.book:
             return decision
         slots = decision.flow.slots
-        draft = Draft(date=slots.preferred_date or "", time=slots.preferred_time or "", purpose=slots.purpose or "",
-                      user_name=slots.user_name or "", session_id=flow.session_id)
+        draft = Draft(
+            date=slots.preferred_date or "",
+            time=slots.preferred_time or "",
+            purpose=slots.purpose or "",
+            user_name=slots.user_name or "",
+            session_id=flow.session_id,
+        )
         try:
             with timer.stage("book"):
                 appointment = await self.appointments.book(draft, idempotency_key=flow.flow_id)
@@ -99,8 +106,11 @@ class BookingService:
 
     async def _after_the_end(self, flow: Flow, text: str, now: datetime, intent: str) -> Decision:
         """A turn after the flow finished: "cancel that" right after booking cancels the booking."""
-        if flow.stage == Stage.COMPLETED and flow.appointment is not None and understand(
-                text, now, None, intent).has(Act.CANCEL):
+        if (
+            flow.stage == Stage.COMPLETED
+            and flow.appointment is not None
+            and understand(text, now, None, intent).has(Act.CANCEL)
+        ):
             cancelled = await self.appointments.cancel(flow.appointment.code)
             return self.machine.appointment_cancelled(flow, cancelled)
         return self.machine.repeat(flow)
@@ -127,23 +137,27 @@ class BookingService:
 
     # --- appointments ---------------------------------------------------------------------------
 
-    async def list_appointments(self, code: str = "", user_name: str = "", day: str = "",
-                                include_cancelled: bool = False, limit: int = 0) -> list[Appointment]:
+    async def list_appointments(
+        self, code: str = "", user_name: str = "", day: str = "", include_cancelled: bool = False, limit: int = 0
+    ) -> list[Appointment]:
         return await self.appointments.find(
-            code=normalize_code(code) if code else "", user_name=inputs.person_name(user_name),
-            day=inputs.day(day) if day else "", include_cancelled=include_cancelled,
-            limit=inputs.list_limit(limit))
+            code=normalize_code(code) if code else "",
+            user_name=inputs.person_name(user_name),
+            day=inputs.day(day) if day else "",
+            include_cancelled=include_cancelled,
+            limit=inputs.list_limit(limit),
+        )
 
-    async def cancel_appointment(self, code: str = "", user_name: str = "", day: str = "",
-                                 now: str = "") -> tuple[Appointment, str]:
+    async def cancel_appointment(
+        self, code: str = "", user_name: str = "", day: str = "", now: str = ""
+    ) -> tuple[Appointment, str]:
         """Cancel by code, or by name and date when exactly one booking matches."""
         clock = inputs.now(now, self.rules)
         appointment = await self._identify(code, user_name, day)
         if appointment.status == BOOKED:
             self._refuse_if_started(appointment, clock, "cancelled")
         cancelled = await self.appointments.cancel(appointment.code)
-        return cancelled, sentence(f"the appointment on {self._when(cancelled)} "
-                                   f"({spell(cancelled.code)}) is cancelled")
+        return cancelled, sentence(f"the appointment on {self._when(cancelled)} ({spell(cancelled.code)}) is cancelled")
 
     async def reschedule_appointment(self, code: str, day: str, start: str, now: str = "") -> tuple[Appointment, str]:
         clock = inputs.now(now, self.rules)
@@ -151,13 +165,17 @@ class BookingService:
         new_day, new_start = parse_day(inputs.day(day)), parse_clock(inputs.clock(start))
         appointment = await self.appointments.get(code)
         self._refuse_if_started(appointment, clock, "moved")
-        refusal = (self.rules.refuse_date(new_day, clock) or self.rules.refuse_time(new_start)
-                   or self.rules.refuse_start(new_day, new_start, clock))
+        refusal = (
+            self.rules.refuse_date(new_day, clock)
+            or self.rules.refuse_time(new_start)
+            or self.rules.refuse_start(new_day, new_start, clock)
+        )
         if refusal is not None:
             raise InvalidInput(sentence(f"sorry, {refusal.reason}"))
         try:
-            moved = await self.appointments.reschedule(appointment.code, new_day.isoformat(),
-                                                       new_start.strftime("%H:%M"))
+            moved = await self.appointments.reschedule(
+                appointment.code, new_day.isoformat(), new_start.strftime("%H:%M")
+            )
         except SlotTaken:
             options = await self.machine.nearest_free(new_day, new_start, clock)
             offer = f" {say_options(options)}" if options else ""
@@ -173,15 +191,18 @@ class BookingService:
         if not matches:
             raise NotFound(f"no booked appointment for {user_name.strip()} on {day.strip()}")
         if len(matches) > 1:
-            raise InvalidInput(f"{len(matches)} appointments match {user_name.strip()} on {day.strip()}; "
-                               f"give the confirmation code")
+            raise InvalidInput(
+                f"{len(matches)} appointments match {user_name.strip()} on {day.strip()}; give the confirmation code"
+            )
         return matches[0]
 
     @staticmethod
     def _refuse_if_started(appointment: Appointment, now: datetime, participle: str) -> None:
         if datetime.fromisoformat(f"{appointment.date}T{appointment.time}") <= now:
-            raise InvalidInput(f"the appointment on {appointment.date} at {appointment.time} has already started; "
-                               f"it can no longer be {participle}")
+            raise InvalidInput(
+                f"the appointment on {appointment.date} at {appointment.time} has already started; "
+                f"it can no longer be {participle}"
+            )
 
     @staticmethod
     def _when(appointment: Appointment) -> str:

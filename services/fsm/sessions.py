@@ -54,8 +54,9 @@ class FlowStore:
     @asynccontextmanager
     async def locked(self, session_id: str) -> AsyncIterator[None]:
         """Hold the session's lock while a turn runs; waits for a turn in progress to finish."""
-        lock = self.redis.lock(f"{self.key(session_id)}:lock", timeout=self.lock_timeout_s,
-                               blocking_timeout=self.lock_timeout_s)
+        lock = self.redis.lock(
+            f"{self.key(session_id)}:lock", timeout=self.lock_timeout_s, blocking_timeout=self.lock_timeout_s
+        )
         async with _redis_errors():
             acquired = await lock.acquire()
         if not acquired:

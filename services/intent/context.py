@@ -21,13 +21,19 @@ SCHEDULING = "APPOINTMENT_SCHEDULING"
 BOOKING_SLOTS = {"preferred_date": "date", "preferred_time": "time", "purpose": "purpose", "user_name": "user_name"}
 CONFIRMATION = "confirmation"
 EXPECTABLE = (*BOOKING_SLOTS, CONFIRMATION)
-APPOINTMENT_INTENTS = frozenset(
-    {SCHEDULING, "APPOINTMENT_CANCEL", "APPOINTMENT_RESCHEDULE", "APPOINTMENT_STATUS"}
-)
+APPOINTMENT_INTENTS = frozenset({SCHEDULING, "APPOINTMENT_CANCEL", "APPOINTMENT_RESCHEDULE", "APPOINTMENT_STATUS"})
 # Intents a confident rule may keep even while the flow waits for a slot value.
 ESCAPES = frozenset(
-    {"HUMAN_HANDOFF", "APPOINTMENT_CANCEL", "APPOINTMENT_STATUS", "RAG_QUERY", "GOODBYE", "REPEAT", "OUT_OF_SCOPE",
-     "SMALLTALK"}
+    {
+        "HUMAN_HANDOFF",
+        "APPOINTMENT_CANCEL",
+        "APPOINTMENT_STATUS",
+        "RAG_QUERY",
+        "GOODBYE",
+        "REPEAT",
+        "OUT_OF_SCOPE",
+        "SMALLTALK",
+    }
 )
 MAX_FRAGMENT_WORDS = 7
 

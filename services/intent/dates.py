@@ -31,20 +31,76 @@ from datetime import date, timedelta
 from services.intent.numbers import parse_small_number
 
 WEEKDAYS = {
-    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
-    "tues": 1, "weds": 2, "thurs": 3,
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+    "tues": 1,
+    "weds": 2,
+    "thurs": 3,
 }
 MONTHS = {
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
-    "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11,
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "april": 4,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "september": 9,
+    "october": 10,
+    "november": 11,
+    "december": 12,
+    "jan": 1,
+    "feb": 2,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
     "dec": 12,
 }
 # Nouns that make "the 2nd ..." a rank, not a day of the month.
 RANK_NOUNS = (
-    "time", "times", "year", "semester", "floor", "week", "one", "ones", "appointment", "session", "step",
-    "page", "attempt", "exam", "option", "choice", "try", "round", "degree", "half", "place", "person",
-    "lecture", "class", "course", "module", "meeting", "slot", "question", "opinion", "chance", "term",
+    "time",
+    "times",
+    "year",
+    "semester",
+    "floor",
+    "week",
+    "one",
+    "ones",
+    "appointment",
+    "session",
+    "step",
+    "page",
+    "attempt",
+    "exam",
+    "option",
+    "choice",
+    "try",
+    "round",
+    "degree",
+    "half",
+    "place",
+    "person",
+    "lecture",
+    "class",
+    "course",
+    "module",
+    "meeting",
+    "slot",
+    "question",
+    "opinion",
+    "chance",
+    "term",
 )
 
 _WEEKDAY = "|".join(WEEKDAYS)
@@ -65,11 +121,17 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("ordinal", rf"\b(?P<the>the\s+)?{_DAY}{_ORD}\b(?![-'])(?!\s+(?:{'|'.join(RANK_NOUNS)})\b)"),
         ("offset", rf"\b(?:in\s+{_COUNT}\s+(?P<unit>days?|weeks?)|(?:in\s+)?a\s+(?P<fortnight>fortnight))\b"),
         ("offset", rf"\b{_COUNT}\s+(?P<unit>days?|weeks?)\s+from\s+(?:now|today)\b"),
-        ("relative", r"\b(?P<word>(?:the\s+)?day\s+after\s+tomorrow|tomorrow|today|tonight|this\s+"
-                     r"(?:morning|afternoon|evening)|later\s+today)\b"),
-        ("weekday", rf"\b(?:(?P<mod>next|this|coming|this\s+coming|next\s+week(?:\s+on)?)\s+)?"
-                    rf"(?P<weekday>{_WEEKDAY})\b"
-                    r"(?P<after>\s+(?:next\s+week|of\s+next\s+week|after\s+next))?"),
+        (
+            "relative",
+            r"\b(?P<word>(?:the\s+)?day\s+after\s+tomorrow|tomorrow|today|tonight|this\s+"
+            r"(?:morning|afternoon|evening)|later\s+today)\b",
+        ),
+        (
+            "weekday",
+            rf"\b(?:(?P<mod>next|this|coming|this\s+coming|next\s+week(?:\s+on)?)\s+)?"
+            rf"(?P<weekday>{_WEEKDAY})\b"
+            r"(?P<after>\s+(?:next\s+week|of\s+next\s+week|after\s+next))?",
+        ),
     )
 )
 
@@ -88,7 +150,7 @@ def _add_months(day: date, months: int) -> tuple[int, int]:
 
 
 def _day_of_month(today: date, day: int) -> date | None:
-    """"the 18th": this month if still ahead (today counts), else the next month that has that day."""
+    """ "the 18th": this month if still ahead (today counts), else the next month that has that day."""
     for months_ahead in range(0, 13):
         year, month = _add_months(today, months_ahead)
         if day <= calendar.monthrange(year, month)[1]:
@@ -154,15 +216,16 @@ def find_dates(text: str, today: date) -> list[DateMention]:
             value = _resolve(kind, match, today)
             if value is None:
                 continue
-            mention = DateMention(match.start(), match.end(), value, kind in ("iso", "month_day", "day_month",
-                                                                             "ordinal", "next_month"))
+            mention = DateMention(
+                match.start(), match.end(), value, kind in ("iso", "month_day", "day_month", "ordinal", "next_month")
+            )
             if not any(_overlaps(mention, other) for other in found):
                 found.append(mention)
     return sorted(found, key=lambda mention: mention.start)
 
 
 def _ordinal_stands_alone(text: str, match: re.Match[str]) -> bool:
-    """"18th" without "the" is a date only as a short answer or after "on"/"for"/a weekday."""
+    """ "18th" without "the" is a date only as a short answer or after "on"/"for"/a weekday."""
     before = text[: match.start()].rstrip(" ,").rsplit(" ", 1)[-1]
     return before in ("", "on", "for", "to", "until", "by") or before in WEEKDAYS
 
@@ -185,5 +248,5 @@ def extract_date(text: str, today: date) -> date | None:
 
 
 def _adjacent(text: str, a: DateMention, b: DateMention) -> bool:
-    between = text[min(a.end, b.end): max(a.start, b.start)]
+    between = text[min(a.end, b.end) : max(a.start, b.start)]
     return re.fullmatch(r"[\s,]*(?:(?:the|a|on)\s*)?", between) is not None

@@ -55,15 +55,20 @@ class Classification:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "intent": self.intent, "confidence": self.confidence, "method": self.method,
-            "alternatives": [list(item) for item in self.alternatives], "entities": self.entities,
+            "intent": self.intent,
+            "confidence": self.confidence,
+            "method": self.method,
+            "alternatives": [list(item) for item in self.alternatives],
+            "entities": self.entities,
             "enriched_query": self.enriched_query,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Classification:
         return cls(
-            intent=data["intent"], confidence=float(data["confidence"]), method=data["method"],
+            intent=data["intent"],
+            confidence=float(data["confidence"]),
+            method=data["method"],
             alternatives=tuple((str(name), float(score)) for name, score in data["alternatives"]),
             entities={str(key): str(value) for key, value in data["entities"].items()},
             enriched_query=data["enriched_query"],
@@ -107,8 +112,9 @@ class IntentEngine:
     def _decides(self, hits: list[RuleHit]) -> bool:
         return bool(hits) and hits[0].confidence >= self._options.rule_accept
 
-    def _decide(self, normalized: str, words: str, entities: Entities, hits: list[RuleHit], context: Context,
-                timer: StageTimer) -> tuple[Decision, str, tuple[tuple[str, float], ...]]:
+    def _decide(
+        self, normalized: str, words: str, entities: Entities, hits: list[RuleHit], context: Context, timer: StageTimer
+    ) -> tuple[Decision, str, tuple[tuple[str, float], ...]]:
         rule = hits[0] if hits else None
         rule_decides = self._decides(hits)
         rule_alternatives = tuple((hit.intent, hit.confidence) for hit in hits)

@@ -76,7 +76,7 @@ def _title(tokens: list[str]) -> str:
 
 
 def _is_date_word(word: str, following: str) -> bool:
-    """"March 12", "may the first": a month followed by a day is a date, not a name."""
+    """ "March 12", "may the first": a month followed by a day is a date, not a name."""
     day = following.lower().strip(".,!?;:")
     return word.lower() in MONTHS and (day[:1].isdigit() or day in _DAY_WORDS)
 
@@ -86,7 +86,7 @@ def _name_tokens(text: str) -> list[str]:
     tokens: list[str] = []
     raws = text.split()
     for index, raw in enumerate(raws):
-        word = raw.strip(".,!?;:\"()")
+        word = raw.strip('.,!?;:"()')
         following = raws[index + 1] if index + 1 < len(raws) else ""
         if not _NAME_TOKEN.fullmatch(word) or word.lower() in NOT_NAME_WORDS or _is_date_word(word, following):
             break
@@ -125,10 +125,15 @@ def extract_name(normalized: str, original: str, expecting_name: bool = False) -
     """The caller's name in Title Case, or None."""
     for pattern, strong in _INTRODUCTIONS:
         for match in pattern.finditer(normalized):
-            tokens = _name_tokens(normalized[match.end():])
+            tokens = _name_tokens(normalized[match.end() :])
             end = match.end() + len(" ".join(tokens))
-            if tokens and (strong or expecting_name or _capitalised(original, tokens)
-                           or _SELF_ANNOUNCED.match(normalized, end) or _looks_like_a_full_name(normalized, end, tokens)):
+            if tokens and (
+                strong
+                or expecting_name
+                or _capitalised(original, tokens)
+                or _SELF_ANNOUNCED.match(normalized, end)
+                or _looks_like_a_full_name(normalized, end, tokens)
+            ):
                 return _title(tokens)
     if _SPELLING.search(normalized):
         tokens = _trailing_name(normalized.rstrip(" .!"))

@@ -34,14 +34,18 @@ _LEAD_IN = re.compile(
     r"(?:about|regarding|concerning|for|with|on)?\s*"
 )
 _LEADING_DETERMINERS = re.compile(r"^(?:(?:my|the|a|an|some|our|your|his|her|their|this|that)\s+)+")
-_ENDS = word_set(
-    """
+_ENDS = (
+    word_set(
+        """
     on at in by around before after from until till tomorrow today tonight next this coming please and but so
     because since maybe if i i'm i'd can could would will should thanks thank asap soon sometime
     preferably ideally possibly with or then when where which who is are was were
     day days week weeks weekend month morning afternoon evening noon midday half quarter later earlier early
     """
-) | frozenset(WEEKDAYS) | frozenset(MONTHS)
+    )
+    | frozenset(WEEKDAYS)
+    | frozenset(MONTHS)
+)
 # "… about my visa for Friday": "for" followed by a date or time ends the purpose.
 _FOR_WHEN = re.compile(
     rf"\s+for\s+(?:the\s+)?(?:next|this|coming|tomorrow|today|tonight|\d|"
@@ -62,7 +66,7 @@ def _phrase(text: str) -> str | None:
     text = _FOR_WHEN.split(_LEADING_DETERMINERS.sub("", text.strip()), maxsplit=1)[0]
     kept: list[str] = []
     for raw in text.split():
-        word = raw.strip(".,!?;:\"()")
+        word = raw.strip('.,!?;:"()')
         if not word or word in _ENDS or any(ch.isdigit() for ch in word) or len(kept) == MAX_PURPOSE_WORDS:
             break
         kept.append(word)
@@ -78,7 +82,7 @@ def extract_purpose(normalized: str, expecting_purpose: bool = False) -> str | N
     """The purpose as a short lowercase phrase, or None."""
     if expecting_purpose or (_BOOKING_CONTEXT.search(normalized) and not _WH_QUESTION.match(normalized)):
         for match in _CUES.finditer(normalized):
-            phrase = _phrase(normalized[match.end():])
+            phrase = _phrase(normalized[match.end() :])
             if phrase:
                 return phrase
     if expecting_purpose and not _NON_ANSWER.search(normalized):

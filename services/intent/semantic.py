@@ -47,8 +47,9 @@ class E5Embedder:
 class SemanticClassifier:
     """k-nearest-neighbour intent scores over embedded examples."""
 
-    def __init__(self, examples: Mapping[str, Sequence[str]], embedder: Embedder, top_k: int,
-                 temperature: float) -> None:
+    def __init__(
+        self, examples: Mapping[str, Sequence[str]], embedder: Embedder, top_k: int, temperature: float
+    ) -> None:
         self._embedder = embedder
         self._top_k = top_k
         self._temperature = temperature
@@ -65,7 +66,7 @@ class SemanticClassifier:
         for index, intent in enumerate(self.intents):
             own = scores[self._labels == index]
             k = min(self._top_k, own.size)
-            result[intent] = float(np.partition(own, own.size - k)[own.size - k:].mean())
+            result[intent] = float(np.partition(own, own.size - k)[own.size - k :].mean())
         return result
 
     def confidences(self, similarities: Mapping[str, float]) -> dict[str, float]:

@@ -49,8 +49,9 @@ def to_proto(result: ClassifyResult) -> intent_pb2.ClassifyResponse:
         intent=classification.intent,
         confidence=classification.confidence,
         method=classification.method,
-        alternatives=[intent_pb2.IntentScore(intent=name, confidence=score)
-                      for name, score in classification.alternatives],
+        alternatives=[
+            intent_pb2.IntentScore(intent=name, confidence=score) for name, score in classification.alternatives
+        ],
         entities=classification.entities,
         enriched_query=classification.enriched_query,
         cached=result.cached,
@@ -64,8 +65,9 @@ async def open_cache_redis(url: str) -> aioredis.Redis:
     try:
         await client.ping()
     except (RedisError, OSError) as error:
-        log.warning("Redis unreachable; classifying without the cache",
-                    extra={"redis": redact(url), "error": str(error)})
+        log.warning(
+            "Redis unreachable; classifying without the cache", extra={"redis": redact(url), "error": str(error)}
+        )
     return client
 
 
@@ -80,18 +82,27 @@ def main() -> None:
         cache = JsonCache(redis, settings.key_prefix, "intent", "intent", ttl_s=settings.intent_cache_ttl_s)
         executor = ThreadPoolExecutor(settings.intent_workers, thread_name_prefix="intent")
         servicer = IntentServicer(IntentService(engine, cache, executor, settings.intent_max_text_chars))
-        log.info("intent taxonomy loaded", extra={"source": taxonomy.source, "intents": len(taxonomy.intents),
-                                                  "rules": len(taxonomy.rules), "fingerprint": taxonomy.fingerprint})
+        log.info(
+            "intent taxonomy loaded",
+            extra={
+                "source": taxonomy.source,
+                "intents": len(taxonomy.intents),
+                "rules": len(taxonomy.rules),
+                "fingerprint": taxonomy.fingerprint,
+            },
+        )
 
         async def close() -> None:
             executor.shutdown(wait=True)
             await redis.aclose()
 
         return Runtime(
-            registrations=[Registration(
-                intent_pb2.DESCRIPTOR.services_by_name["IntentClassifier"].full_name,
-                lambda server: intent_pb2_grpc.add_IntentClassifierServicer_to_server(servicer, server),
-            )],
+            registrations=[
+                Registration(
+                    intent_pb2.DESCRIPTOR.services_by_name["IntentClassifier"].full_name,
+                    lambda server: intent_pb2_grpc.add_IntentClassifierServicer_to_server(servicer, server),
+                )
+            ],
             close=close,
         )
 

@@ -77,7 +77,12 @@ def cache_key_parts(fingerprint: str, text: str, context: Context, now: datetime
     capitalised = ",".join(sorted({word.lower() for word in _CAPITALISED.findall(text)}))
     mentions_date = bool(find_dates(words_to_digits(normalized), date(2026, 1, 1)))
     return (
-        CACHE_SCHEMA, fingerprint, normalized, capitalised, context.expecting or "", context.previous_intent or "",
+        CACHE_SCHEMA,
+        fingerprint,
+        normalized,
+        capitalised,
+        context.expecting or "",
+        context.previous_intent or "",
         now.date().isoformat() if mentions_date else "",
     )
 

@@ -123,9 +123,7 @@ def parse_taxonomy(text: str, source: str) -> Taxonomy:
     try:
         spec = TaxonomySpec.model_validate(raw)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}" for item in error.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}" for item in error.errors())
         raise InvalidTaxonomy(f"{source}: {problems}") from None
     rules = tuple(
         Rule(

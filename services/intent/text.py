@@ -15,15 +15,49 @@ FILLERS = ("um", "umm", "uhm", "uh", "uhh", "er", "erm", "ehm", "ah", "hmm", "hm
 # Contractions as a recogniser writes them (apostrophe dropped) → the written form.
 # Only forms that are not ordinary words are listed ("its", "well", "were" are).
 CONTRACTIONS = {
-    "im": "i'm", "id": "i'd", "ive": "i've", "ill": "i'll", "youre": "you're", "youve": "you've",
-    "youd": "you'd", "thats": "that's", "whats": "what's", "wheres": "where's", "whos": "who's",
-    "hows": "how's", "theres": "there's", "heres": "here's", "lets": "let's", "dont": "don't",
-    "doesnt": "doesn't", "didnt": "didn't", "cant": "can't", "couldnt": "couldn't", "wont": "won't",
-    "wouldnt": "wouldn't", "shouldnt": "shouldn't", "isnt": "isn't", "arent": "aren't",
-    "wasnt": "wasn't", "werent": "weren't", "havent": "haven't", "hasnt": "hasn't", "hadnt": "hadn't",
-    "whens": "when's", "thatll": "that'll", "itll": "it'll", "oclock": "o'clock",
-    "wanna": "want to", "gonna": "going to", "gotta": "got to", "gimme": "give me", "lemme": "let me",
-    "kinda": "kind of", "sorta": "sort of", "dunno": "don't know", "ya": "you",
+    "im": "i'm",
+    "id": "i'd",
+    "ive": "i've",
+    "ill": "i'll",
+    "youre": "you're",
+    "youve": "you've",
+    "youd": "you'd",
+    "thats": "that's",
+    "whats": "what's",
+    "wheres": "where's",
+    "whos": "who's",
+    "hows": "how's",
+    "theres": "there's",
+    "heres": "here's",
+    "lets": "let's",
+    "dont": "don't",
+    "doesnt": "doesn't",
+    "didnt": "didn't",
+    "cant": "can't",
+    "couldnt": "couldn't",
+    "wont": "won't",
+    "wouldnt": "wouldn't",
+    "shouldnt": "shouldn't",
+    "isnt": "isn't",
+    "arent": "aren't",
+    "wasnt": "wasn't",
+    "werent": "weren't",
+    "havent": "haven't",
+    "hasnt": "hasn't",
+    "hadnt": "hadn't",
+    "whens": "when's",
+    "thatll": "that'll",
+    "itll": "it'll",
+    "oclock": "o'clock",
+    "wanna": "want to",
+    "gonna": "going to",
+    "gotta": "got to",
+    "gimme": "give me",
+    "lemme": "let me",
+    "kinda": "kind of",
+    "sorta": "sort of",
+    "dunno": "don't know",
+    "ya": "you",
 }
 
 # Homophones a recogniser picks, repaired only where the surrounding words make the intent clear.
@@ -34,11 +68,13 @@ HOMOPHONES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(to|can|could|i|we|should|and|please|will|would|must)\s+meat\b", r"\1 meet"),
         (r"\bwear\b(?=\s+(?:is|are|can|do|does|should|would|was|exactly|'s))", "where"),
         (r"^wear\b", "where"),
-        (r"\bwhether\b(?=\s+(?:like|today|tomorrow|forecast|going|gonna|be|is|in|for|outside|nice|\?|$))",
-         "weather"),
+        (r"\bwhether\b(?=\s+(?:like|today|tomorrow|forecast|going|gonna|be|is|in|for|outside|nice|\?|$))", "weather"),
         (r"\b(the|what's|what|how's|how|nice|good|bad)\s+whether\b", r"\1 weather"),
-        (r"\b(to|can|could|i|we|should|where|do|does|you)\s+by\b(?=\s+(?:an?|the|my|some|tickets?|books?|"
-         r"food|coffee|lunch|stocks?|shares?|crypto|it|one|them|groceries|printer|printing))", r"\1 buy"),
+        (
+            r"\b(to|can|could|i|we|should|where|do|does|you)\s+by\b(?=\s+(?:an?|the|my|some|tickets?|books?|"
+            r"food|coffee|lunch|stocks?|shares?|crypto|it|one|them|groceries|printer|printing))",
+            r"\1 buy",
+        ),
         (r"\b(can|could|i|to|we)\s+sea\b", r"\1 see"),
         (r"\bnext\s+weak\b", "next week"),
         (r"\b(\w+)\s+weak\b(?=\s+(?:from|ago|later))", r"\1 week"),
@@ -104,4 +140,3 @@ def normalize(text: str) -> str:
 def word_set(words: str) -> frozenset[str]:
     """A set of words written as one whitespace-separated string (long vocabularies stay readable)."""
     return frozenset(words.split())
-

@@ -55,7 +55,7 @@ _MERIDIEM = re.compile(r"(\d)\s*([ap])\.?\s?m\b\.?")
 
 
 def normalize_meridiem(text: str) -> str:
-    """"3 p.m." / "3 p m" / "3pm" → "3 pm"; "3ish" → "3"."""
+    """ "3 p.m." / "3 p m" / "3pm" → "3 pm"; "3ish" → "3"."""
     return _MERIDIEM.sub(r"\1 \2m", _ISH.sub(r"\1", text))
 
 
@@ -88,7 +88,7 @@ def _mention(match: re.Match[str]) -> TimeMention | None:
 
 
 def _is_range_to(text: str, match: re.Match[str]) -> bool:
-    """"from 2 to 3" is a range, not "two minutes to three"."""
+    """ "from 2 to 3" is a range, not "two minutes to three"."""
     if match.groupdict().get("rel") not in ("to", "till"):
         return False
     return re.search(r"\b(?:from|between)\s+\S*\s*$", text[: match.start()]) is not None

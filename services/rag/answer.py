@@ -23,11 +23,11 @@ import numpy as np
 from services.rag.answer_types import kind_match, wanted_kinds
 from services.rag.lexical import terms
 
-KIND_WEIGHT = 0.02        # bonus of a sentence holding the wanted kind of fact
-SECTION_WEIGHT = 0.5      # weight of the whole section's similarity when choosing the section to read
-COVERAGE_WEIGHT = 0.05    # bonus of the evidence score for question words found in the top passages
+KIND_WEIGHT = 0.02  # bonus of a sentence holding the wanted kind of fact
+SECTION_WEIGHT = 0.5  # weight of the whole section's similarity when choosing the section to read
+COVERAGE_WEIGHT = 0.05  # bonus of the evidence score for question words found in the top passages
 COVERAGE_PASSAGES = 3
-CONFIDENCE_SCALE = 0.01   # evidence distance from the threshold that moves confidence from 0.5 to ~0.73
+CONFIDENCE_SCALE = 0.01  # evidence distance from the threshold that moves confidence from 0.5 to ~0.73
 MAX_SENTENCES = 3
 ANSWER_BUDGET_CHARS = 300
 
@@ -43,8 +43,8 @@ class Passage:
     indexed_text: str
     sentences: tuple[str, ...]
     sentence_vectors: np.ndarray  # (len(sentences), dim), L2-normalised
-    score: float                  # fused retrieval score
-    dense_score: float            # cosine similarity of the whole chunk to the question
+    score: float  # fused retrieval score
+    dense_score: float  # cosine similarity of the whole chunk to the question
 
     @property
     def snippet(self) -> str:
@@ -108,8 +108,14 @@ def best_sentences(question: str, query_vector: np.ndarray, passages: list[Passa
     return passage, sorted(chosen)
 
 
-def compose(question: str, query_vector: np.ndarray, best_dense: float, passages: list[Passage],
-            threshold: float, not_found: str) -> Answer:
+def compose(
+    question: str,
+    query_vector: np.ndarray,
+    best_dense: float,
+    passages: list[Passage],
+    threshold: float,
+    not_found: str,
+) -> Answer:
     """The extractive answer to ``question`` from ``passages`` (best first)."""
     score = evidence(question, best_dense, passages)
     confidence = round(confidence_of(score, threshold), 4)

@@ -20,12 +20,17 @@ SENTENCE_PATTERNS: dict[str, re.Pattern[str]] = {
     "number": re.compile(rf"\b\d[\d,.]*\b|\b(?:{_NUMBER_WORDS})\b", re.I),
     "time": re.compile(
         rf"\b\d{{1,2}}(?::\d\d)?\s?(?:am|pm)\b|\b\d{{1,2}}:\d\d\b|\b(?:{_MONTHS})\b|\b(?:{_WEEKDAYS})s?\b"
-        r"|\bnoon\b|\bmidnight\b|\bdeadline\b|\b24 hours\b", re.I),
+        r"|\bnoon\b|\bmidnight\b|\bdeadline\b|\b24 hours\b",
+        re.I,
+    ),
     "duration": re.compile(
         rf"\b(?:\d+|{_NUMBER_WORDS}|an?)[- ](?:minutes?|hours?|days?|working days?|weeks?|months?|years?"
-        r"|semesters?)\b", re.I),
+        r"|semesters?)\b",
+        re.I,
+    ),
     "place": re.compile(
-        r"\b(?:room|building|floor|street|straße|platz|weg|entrance|next to|opposite|address|desk)\b", re.I),
+        r"\b(?:room|building|floor|street|straße|platz|weg|entrance|next to|opposite|address|desk)\b", re.I
+    ),
     "person": re.compile(r"\b(?:dr|prof|mr|mrs|ms)\.|\b(?:office|centre|center|desk|team|advisor|counsellor)\b", re.I),
     "phone": re.compile(r"\+\d[\d\s-]{6,}\d"),
     "email": re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
@@ -39,18 +44,22 @@ QUESTION_CUES: dict[str, re.Pattern[str]] = {
     "email": re.compile(r"\be-?mail\b|\bwrite to\b", re.I),
     "web": re.compile(r"\b(?:website|web ?site|online|link|url|portal|web page|download)\b", re.I),
     "money": re.compile(
-        r"\b(?:how much|cost|costs|price|fees?|pay|paid|charge[sd]?|rent|expensive|cheap(?:est)?|money|afford)\b",
-        re.I),
+        r"\b(?:how much|cost|costs|price|fees?|pay|paid|charge[sd]?|rent|expensive|cheap(?:est)?|money|afford)\b", re.I
+    ),
     "duration": re.compile(r"\bhow long\b|\bhow many (?:days|weeks|months|years|hours|minutes|semesters)\b", re.I),
     "number": re.compile(r"\bhow many\b|\bnumber of\b|\bminimum\b|\bmaximum\b|\bscore\b|\bgrade\b|\bcredits\b", re.I),
     "time": re.compile(
         r"\b(?:when|what time|deadline|by when|until when|hours|open|opening|close|closing|date|tonight|today"
-        r"|tomorrow|weekends?|saturdays?|sundays?)\b", re.I),
+        r"|tomorrow|weekends?|saturdays?|sundays?)\b",
+        re.I,
+    ),
     "place": re.compile(r"\b(?:where|wear|which building|address|located|location)\b", re.I),
     "person": re.compile(r"\b(?:who|whom|which office|in charge|responsible|director)\b", re.I),
     "polarity": re.compile(
         r"^\s*(?:(?:um|uh|so|like|and|but|hi|hello|okay|ok),?\s+)*"
-        r"(?:can|could|is|are|do|does|did|may|must|should|will|would|have|has)\b", re.I),
+        r"(?:can|could|is|are|do|does|did|may|must|should|will|would|have|has)\b",
+        re.I,
+    ),
 }
 
 

@@ -132,7 +132,7 @@ def _sections(document: Document) -> tuple[str, list[_Section]]:
             continue
         if not in_fence and stripped.startswith("#"):
             level = len(stripped) - len(stripped.lstrip("#"))
-            if level <= 6 and stripped[level:level + 1] in (" ", ""):
+            if level <= 6 and stripped[level : level + 1] in (" ", ""):
                 flush()
                 heading = speakable(stripped)
                 if level == 1:
@@ -187,7 +187,14 @@ def chunk_document(document: Document, size: int = 800, overlap: int = 150) -> l
     chunks: list[Chunk] = []
     for section in sections:
         for piece in _pack(section.units, size, overlap):
-            chunks.append(Chunk(document=document.path, category=document.category, title=title,
-                                section=" > ".join(section.headings), sentences=tuple(piece),
-                                position=len(chunks)))
+            chunks.append(
+                Chunk(
+                    document=document.path,
+                    category=document.category,
+                    title=title,
+                    section=" > ".join(section.headings),
+                    sentences=tuple(piece),
+                    position=len(chunks),
+                )
+            )
     return chunks

@@ -25,7 +25,9 @@ class RagSettings(ServiceSettings):
     max_query_chars: int = Field(2000, ge=10, description="Longest accepted query, in characters")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant (larger flattens the ranks)")
     relevance_threshold: float = Field(
-        0.875, ge=0.0, le=2.0,
+        0.875,
+        ge=0.0,
+        le=2.0,
         description="Least evidence (best dense similarity + 0.05 x question-word coverage) of a found answer",
     )
     embed_threads: int = Field(1, ge=0, le=64, description="Threads of the embedding model (0 = OpenMP default)")
@@ -38,7 +40,9 @@ class RagSettings(ServiceSettings):
     llm_base_url: str = Field("", description="OpenAI-compatible endpoint for generated answers; empty = extractive")
     llm_model: str = Field("", description="Model name sent to the LLM endpoint")
     llm_api_key: str = Field("", description="LLM API key (from a Secret)")
-    llm_timeout_s: float = Field(4.0, gt=0, description="Deadline of one LLM call; on failure the extractive answer is used")
+    llm_timeout_s: float = Field(
+        4.0, gt=0, description="Deadline of one LLM call; on failure the extractive answer is used"
+    )
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> RagSettings:

@@ -86,7 +86,7 @@ class Embedder:
         model = self._indexer().model
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        batches = [model.passage(texts[i:i + PASSAGE_BATCH]) for i in range(0, len(texts), PASSAGE_BATCH)]
+        batches = [model.passage(texts[i : i + PASSAGE_BATCH]) for i in range(0, len(texts), PASSAGE_BATCH)]
         return np.asarray(np.vstack(batches), dtype=np.float32).reshape(len(texts), self.dim)
 
     def query(self, text: str) -> np.ndarray:

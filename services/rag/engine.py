@@ -38,9 +38,9 @@ log = logging.getLogger(__name__)
 
 COMPONENT = "rag"
 DENSE_WEIGHT = 1.0
-LEXICAL_WEIGHT = 0.3       # paraphrased spoken questions: dense is the stronger retriever
-ANSWER_CANDIDATES = 5      # sections considered for the answer, whatever top_k the caller wants
-MIN_SEARCH_DEPTH = 30      # hits fetched from each retriever before fusion
+LEXICAL_WEIGHT = 0.3  # paraphrased spoken questions: dense is the stronger retriever
+ANSWER_CANDIDATES = 5  # sections considered for the answer, whatever top_k the caller wants
+MIN_SEARCH_DEPTH = 30  # hits fetched from each retriever before fusion
 EXTRACTIVE = "extractive"
 NOT_FOUND_ANSWER = (
     "I'm sorry, I couldn't find that in the institute's information. "
@@ -71,15 +71,26 @@ class QueryResult:
     total_ms: float = 0.0
 
     def to_cache(self) -> dict[str, Any]:
-        return {"answer": self.answer, "confidence": self.confidence, "found": self.found,
-                "sources": [asdict(source) for source in self.sources], "kb_revision": self.kb_revision,
-                "generator": self.generator}
+        return {
+            "answer": self.answer,
+            "confidence": self.confidence,
+            "found": self.found,
+            "sources": [asdict(source) for source in self.sources],
+            "kb_revision": self.kb_revision,
+            "generator": self.generator,
+        }
 
     @classmethod
     def from_cache(cls, value: dict[str, Any]) -> QueryResult:
-        return cls(answer=str(value["answer"]), confidence=float(value["confidence"]), found=bool(value["found"]),
-                   sources=[SourceView(**source) for source in value["sources"]],
-                   kb_revision=str(value["kb_revision"]), generator=str(value["generator"]), cached=True)
+        return cls(
+            answer=str(value["answer"]),
+            confidence=float(value["confidence"]),
+            found=bool(value["found"]),
+            sources=[SourceView(**source) for source in value["sources"]],
+            kb_revision=str(value["kb_revision"]),
+            generator=str(value["generator"]),
+            cached=True,
+        )
 
 
 @dataclass(frozen=True)
@@ -89,8 +100,16 @@ class IndexState:
 
 
 class RagEngine:
-    def __init__(self, settings: RagSettings, store: VectorStore, embedder: Embedder, indexer: Indexer,
-                 cache: JsonCache, generator: LlmGenerator | None = None, s3: S3Settings | None = None) -> None:
+    def __init__(
+        self,
+        settings: RagSettings,
+        store: VectorStore,
+        embedder: Embedder,
+        indexer: Indexer,
+        cache: JsonCache,
+        generator: LlmGenerator | None = None,
+        s3: S3Settings | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
@@ -108,7 +127,9 @@ class RagEngine:
         await self.refresh_state()
         if self.state is None and self.settings.index_on_start:
             result = await self.reindex()
-            log.info("indexed at start-up", extra={"revision": result.manifest.revision, "chunks": result.manifest.chunks})
+            log.info(
+                "indexed at start-up", extra={"revision": result.manifest.revision, "chunks": result.manifest.chunks}
+            )
         if self.settings.state_refresh_s > 0:
             self._refresher = asyncio.create_task(self._refresh_forever(), name="rag-state-refresh")
 
@@ -151,15 +172,18 @@ class RagEngine:
             raise InvalidInput("the query is empty: ask a question about the institute")
         if len(query) > self.settings.max_query_chars:
             raise InvalidInput(
-                f"the query is {len(query)} characters long; the limit is {self.settings.max_query_chars}")
+                f"the query is {len(query)} characters long; the limit is {self.settings.max_query_chars}"
+            )
         return text
 
     def _validated_top_k(self, top_k: int) -> int:
         if top_k == 0:
             return self.settings.top_k
         if not 1 <= top_k <= self.settings.max_top_k:
-            raise InvalidInput(f"top_k must be between 1 and {self.settings.max_top_k} "
-                               f"(0 means the default, {self.settings.top_k}); got {top_k}")
+            raise InvalidInput(
+                f"top_k must be between 1 and {self.settings.max_top_k} "
+                f"(0 means the default, {self.settings.top_k}); got {top_k}"
+            )
         return top_k
 
     @staticmethod
@@ -219,8 +243,14 @@ class RagEngine:
             else:
                 cacheable = False  # don't pin a fallback answer while the LLM is away
         sources = [self._source_view(passage) for passage in answer.passages[:k]]
-        result = QueryResult(answer=spoken, confidence=answer.confidence, found=answer.found, sources=sources,
-                             kb_revision=state.manifest.revision, generator=generator)
+        result = QueryResult(
+            answer=spoken,
+            confidence=answer.confidence,
+            found=answer.found,
+            sources=sources,
+            kb_revision=state.manifest.revision,
+            generator=generator,
+        )
         if cacheable:
             await self.cache.set(result.to_cache(), *key)
         return self._timed(result, timer)
@@ -230,27 +260,43 @@ class RagEngine:
         similarity = {hit.chunk_id: hit.score for hit in dense_hits}
         floor = min(similarity.values(), default=0.0)  # a chunk only the lexical search found
         fused = reciprocal_rank_fusion(
-            [(DENSE_WEIGHT, [hit.chunk_id for hit in dense_hits]),
-             (LEXICAL_WEIGHT, [hit.chunk_id for hit in lexical_hits])], k=self.settings.rrf_k)
+            [
+                (DENSE_WEIGHT, [hit.chunk_id for hit in dense_hits]),
+                (LEXICAL_WEIGHT, [hit.chunk_id for hit in lexical_hits]),
+            ],
+            k=self.settings.rrf_k,
+        )
         best_possible = (DENSE_WEIGHT + LEXICAL_WEIGHT) / (self.settings.rrf_k + 1)
-        return [self._passage(chunk_id, payloads[chunk_id], score / best_possible, similarity.get(chunk_id, floor))
-                for chunk_id, score in fused[:limit]]
+        return [
+            self._passage(chunk_id, payloads[chunk_id], score / best_possible, similarity.get(chunk_id, floor))
+            for chunk_id, score in fused[:limit]
+        ]
 
     def _passage(self, chunk_id: str, payload: dict[str, Any], score: float, dense_score: float) -> Passage:
         sentences = tuple(str(sentence) for sentence in payload.get("sentences", []))
         context = str(payload.get("context", ""))
         return Passage(
-            chunk_id=chunk_id, document=str(payload.get("document", "")), section=str(payload.get("section", "")),
+            chunk_id=chunk_id,
+            document=str(payload.get("document", "")),
+            section=str(payload.get("section", "")),
             category=str(payload.get("category", "")),
             indexed_text=f"{context}. {' '.join(sentences)}" if context else " ".join(sentences),
-            sentences=sentences, sentence_vectors=decode_vectors(str(payload.get("sentence_vectors", "")),
-                                                                 self.embedder.dim),
-            score=round(score, 4), dense_score=dense_score)
+            sentences=sentences,
+            sentence_vectors=decode_vectors(str(payload.get("sentence_vectors", "")), self.embedder.dim),
+            score=round(score, 4),
+            dense_score=dense_score,
+        )
 
     @staticmethod
     def _source_view(passage: Passage) -> SourceView:
-        return SourceView(document=passage.document, section=passage.section, category=passage.category,
-                          score=passage.score, snippet=passage.snippet, chunk_id=passage.chunk_id)
+        return SourceView(
+            document=passage.document,
+            section=passage.section,
+            category=passage.category,
+            score=passage.score,
+            snippet=passage.snippet,
+            chunk_id=passage.chunk_id,
+        )
 
     @staticmethod
     def _timed(result: QueryResult, timer: StageTimer) -> QueryResult:

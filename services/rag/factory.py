@@ -44,21 +44,35 @@ def alias_of(settings: RagSettings) -> str:
     return f"{settings.agent_slug}-kb"
 
 
-def build_engine(settings: RagSettings, redis: aioredis.Redis, qdrant: AsyncQdrantClient, embedder: Embedder,
-                 s3: S3Settings | None = None) -> RagEngine:
+def build_engine(
+    settings: RagSettings,
+    redis: aioredis.Redis,
+    qdrant: AsyncQdrantClient,
+    embedder: Embedder,
+    s3: S3Settings | None = None,
+) -> RagEngine:
     store = VectorStore(qdrant, alias_of(settings))
     indexer = Indexer(
-        store, embedder, redis, VectorCache(redis, settings.key_prefix, embedder.name, embedder.dim),
+        store,
+        embedder,
+        redis,
+        VectorCache(redis, settings.key_prefix, embedder.name, embedder.dim),
         IndexParams(settings.chunk_size, settings.chunk_overlap, embedder.name),
-        lock_name=f"{settings.key_prefix}rag:reindex-lock", lock_timeout_s=settings.reindex_lock_timeout_s)
+        lock_name=f"{settings.key_prefix}rag:reindex-lock",
+        lock_timeout_s=settings.reindex_lock_timeout_s,
+    )
     cache = JsonCache(redis, settings.key_prefix, "rag-answers", COMPONENT, ttl_s=settings.cache_ttl_s)
-    generator = (LlmGenerator(settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_s)
-                 if settings.llm_base_url else None)
+    generator = (
+        LlmGenerator(settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_s)
+        if settings.llm_base_url
+        else None
+    )
     return RagEngine(settings, store, embedder, indexer, cache, generator, s3)
 
 
-async def open_runtime(settings: RagSettings, embedder: Embedder | None = None,
-                       s3: S3Settings | None = None) -> RagRuntime:
+async def open_runtime(
+    settings: RagSettings, embedder: Embedder | None = None, s3: S3Settings | None = None
+) -> RagRuntime:
     """Connect the backends (failing fast with a clear error) and load the model."""
     redis = await connect_redis(settings.redis_url)
     try:

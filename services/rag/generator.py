@@ -37,15 +37,24 @@ class LlmGenerator:
     def messages(question: str, passages: Sequence[Passage]) -> list[dict[str, str]]:
         context = "\n\n".join(
             f"[{number}] {passage.section or passage.document}: {' '.join(passage.sentences)}"
-            for number, passage in enumerate(passages, start=1))
-        return [{"role": "system", "content": SYSTEM_PROMPT},
-                {"role": "user", "content": f"Passages:\n{context}\n\nQuestion: {question}"}]
+            for number, passage in enumerate(passages, start=1)
+        )
+        return [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": f"Passages:\n{context}\n\nQuestion: {question}"},
+        ]
 
     async def generate(self, question: str, passages: Sequence[Passage]) -> str | None:
         try:
-            response = await self.client.post("/chat/completions", json={
-                "model": self.model, "messages": self.messages(question, passages), "temperature": 0.0,
-                "max_tokens": 160})
+            response = await self.client.post(
+                "/chat/completions",
+                json={
+                    "model": self.model,
+                    "messages": self.messages(question, passages),
+                    "temperature": 0.0,
+                    "max_tokens": 160,
+                },
+            )
             response.raise_for_status()
             content = response.json()["choices"][0]["message"]["content"]
         except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as error:

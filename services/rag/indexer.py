@@ -70,8 +70,16 @@ def sentence_text(chunk: Chunk, sentence: str) -> str:
 
 
 class Indexer:
-    def __init__(self, store: VectorStore, embedder: Embedder, redis: aioredis.Redis, vector_cache: VectorCache,
-                 params: IndexParams, lock_name: str, lock_timeout_s: float) -> None:
+    def __init__(
+        self,
+        store: VectorStore,
+        embedder: Embedder,
+        redis: aioredis.Redis,
+        vector_cache: VectorCache,
+        params: IndexParams,
+        lock_name: str,
+        lock_timeout_s: float,
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.redis = redis
@@ -81,8 +89,11 @@ class Indexer:
         self.lock_timeout_s = lock_timeout_s
 
     def chunks(self, documents: list[Document]) -> list[Chunk]:
-        return [chunk for document in documents
-                for chunk in chunk_document(document, self.params.chunk_size, self.params.chunk_overlap)]
+        return [
+            chunk
+            for document in documents
+            for chunk in chunk_document(document, self.params.chunk_size, self.params.chunk_overlap)
+        ]
 
     async def reindex(self, documents: list[Document], force: bool = False) -> ReindexResult:
         revision = kb_revision(documents, self.params)
@@ -111,38 +122,58 @@ class Indexer:
             collection += REBUILD_SUFFIX
         chunks = await asyncio.to_thread(self.chunks, documents)
         manifest = IndexManifest(
-            revision=revision, documents=len(documents), chunks=len(chunks),
+            revision=revision,
+            documents=len(documents),
+            chunks=len(chunks),
             categories=sorted({document.category for document in documents}),
-            embedding_model=self.params.embedding_model, indexed_at=datetime.now(UTC).isoformat(timespec="seconds"))
+            embedding_model=self.params.embedding_model,
+            indexed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
         points = await self._points(chunks, revision)
         await self.store.create(collection, self.embedder.dim, manifest)
         await self.store.upsert(collection, points)
         await self.store.switch_alias(collection)
         dropped = await self.store.drop_collections_except({collection, active} if active else {collection})
-        log.info("knowledge base indexed", extra={"revision": revision, "collection": collection,
-                                                  "chunks": len(chunks), "dropped": dropped})
+        log.info(
+            "knowledge base indexed",
+            extra={"revision": revision, "collection": collection, "chunks": len(chunks), "dropped": dropped},
+        )
         return ReindexResult(manifest, collection, changed=True)
 
     async def _points(self, chunks: list[Chunk], revision: str) -> list[IndexPoint]:
         sentence_texts = [sentence_text(chunk, sentence) for chunk in chunks for sentence in chunk.sentences]
-        vectors = await self.vector_cache.embed([chunk.indexed_text for chunk in chunks] + sentence_texts,
-                                                self.embedder.apassages)
+        vectors = await self.vector_cache.embed(
+            [chunk.indexed_text for chunk in chunks] + sentence_texts, self.embedder.apassages
+        )
         return await asyncio.to_thread(build_points, chunks, vectors, revision)
 
 
 def build_points(chunks: list[Chunk], vectors: np.ndarray, revision: str) -> list[IndexPoint]:
     """Points of ``chunks`` given their vectors followed by their sentences' vectors."""
     bm25 = Bm25.fit(chunk.indexed_text for chunk in chunks)
-    chunk_vectors, sentence_vectors = vectors[:len(chunks)], vectors[len(chunks):]
+    chunk_vectors, sentence_vectors = vectors[: len(chunks)], vectors[len(chunks) :]
     points: list[IndexPoint] = []
     offset = 0
     for chunk, vector in zip(chunks, chunk_vectors, strict=True):
-        own = sentence_vectors[offset:offset + len(chunk.sentences)]
+        own = sentence_vectors[offset : offset + len(chunk.sentences)]
         offset += len(chunk.sentences)
-        points.append(IndexPoint(
-            chunk_id=chunk.chunk_id, dense=vector.tolist(), lexical=bm25.document_vector(chunk.indexed_text),
-            payload={"chunk_id": chunk.chunk_id, "document": chunk.document, "category": chunk.category,
-                     "title": chunk.title, "section": chunk.section, "position": chunk.position,
-                     "context": chunk.context, "sentences": list(chunk.sentences),
-                     "sentence_vectors": encode_vectors(own), "revision": revision}))
+        points.append(
+            IndexPoint(
+                chunk_id=chunk.chunk_id,
+                dense=vector.tolist(),
+                lexical=bm25.document_vector(chunk.indexed_text),
+                payload={
+                    "chunk_id": chunk.chunk_id,
+                    "document": chunk.document,
+                    "category": chunk.category,
+                    "title": chunk.title,
+                    "section": chunk.section,
+                    "position": chunk.position,
+                    "context": chunk.context,
+                    "sentences": list(chunk.sentences),
+                    "sentence_vectors": encode_vectors(own),
+                    "revision": revision,
+                },
+            )
+        )
     return points

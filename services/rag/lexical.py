@@ -17,15 +17,13 @@ from dataclasses import dataclass
 
 _WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*", re.UNICODE)
 
-_STOP_WORDS_TEXT = (
-    """a about above after again all also am an and any are as at be been before being below between both but by
+_STOP_WORDS_TEXT = """a about above after again all also am an and any are as at be been before being below between both but by
     can could did do does doing down during each few for from further had has have having he her here hers him his
     how i if in into is it its itself just me more most my myself no nor not of off on once only or other our ours
     out over own same she should so some such than that the their theirs them then there these they this those
     through to too under until up very was we were what when where which while who whom why will with would you
     your yours yourself please tell know want wanna gonna like um uh hi hello thanks thank need get got us let
     much many there's what's whats where's wheres how's hows can't cant don't dont i'm im i'd id"""
-)
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
 
@@ -33,8 +31,15 @@ def stem(word: str) -> str:
     """A deliberately light English stemmer: plurals, common verb endings and a final "e"."""
     if len(word) <= 3 or not word.isalpha():
         return word
-    for suffix, replacement in (("ies", "y"), ("ied", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""),
-                                ("es", "e"), ("s", "")):
+    for suffix, replacement in (
+        ("ies", "y"),
+        ("ied", "y"),
+        ("sses", "ss"),
+        ("ing", ""),
+        ("ed", ""),
+        ("es", "e"),
+        ("s", ""),
+    ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             if suffix == "s" and word.endswith(("ss", "us", "is")):
                 break

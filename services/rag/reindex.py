@@ -25,8 +25,13 @@ async def run(settings: RagSettings, s3: S3Settings, source: str, force: bool) -
         result = await runtime.engine.reindex(source, force=force)
     finally:
         await runtime.close()
-    return {"kb_revision": result.manifest.revision, "documents": result.manifest.documents,
-            "chunks": result.manifest.chunks, "collection": result.collection, "changed": result.changed}
+    return {
+        "kb_revision": result.manifest.revision,
+        "documents": result.manifest.documents,
+        "chunks": result.manifest.chunks,
+        "collection": result.collection,
+        "changed": result.changed,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -62,8 +62,11 @@ def identify(relative_path: str) -> tuple[str, str]:
 
 def _is_markdown(relative_path: str) -> bool:
     parts = PurePosixPath(relative_path).parts
-    return (relative_path.lower().endswith(MARKDOWN_SUFFIXES) and not any(part.startswith(".") for part in parts)
-            and not parts[-1].lower().startswith("readme."))
+    return (
+        relative_path.lower().endswith(MARKDOWN_SUFFIXES)
+        and not any(part.startswith(".") for part in parts)
+        and not parts[-1].lower().startswith("readme.")
+    )
 
 
 def _decode(raw: bytes, where: str) -> str:
@@ -113,7 +116,7 @@ def _read_s3_objects(client: Minio, bucket: str, prefix: str) -> dict[str, bytes
     files: dict[str, bytes] = {}
     for item in client.list_objects(bucket, prefix=prefix, recursive=True):
         key = item.object_name or ""
-        relative = key[len(prefix):]
+        relative = key[len(prefix) :]
         if item.is_dir or not _is_markdown(relative):
             continue
         response = client.get_object(bucket, key)

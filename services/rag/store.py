@@ -42,10 +42,14 @@ class IndexManifest:
     def from_metadata(cls, metadata: dict[str, Any] | None) -> IndexManifest | None:
         if not metadata or "revision" not in metadata:
             return None
-        return cls(revision=str(metadata["revision"]), documents=int(metadata.get("documents", 0)),
-                   chunks=int(metadata.get("chunks", 0)), categories=list(metadata.get("categories", [])),
-                   embedding_model=str(metadata.get("embedding_model", "")),
-                   indexed_at=str(metadata.get("indexed_at", "")))
+        return cls(
+            revision=str(metadata["revision"]),
+            documents=int(metadata.get("documents", 0)),
+            chunks=int(metadata.get("chunks", 0)),
+            categories=list(metadata.get("categories", [])),
+            embedding_model=str(metadata.get("embedding_model", "")),
+            indexed_at=str(metadata.get("indexed_at", "")),
+        )
 
 
 @dataclass(frozen=True)
@@ -130,17 +134,24 @@ class VectorStore:
     async def upsert(self, collection: str, points: Sequence[IndexPoint]) -> None:
         async with _qdrant("writing points"):
             for start in range(0, len(points), UPSERT_BATCH):
-                batch = points[start:start + UPSERT_BATCH]
-                await self.client.upsert(collection, wait=True, points=[
-                    models.PointStruct(
-                        id=point_id(point.chunk_id),
-                        vector={DENSE: point.dense,
-                                LEXICAL: models.SparseVector(indices=point.lexical.indices,
-                                                             values=point.lexical.values)},
-                        payload=point.payload,
-                    )
-                    for point in batch
-                ])
+                batch = points[start : start + UPSERT_BATCH]
+                await self.client.upsert(
+                    collection,
+                    wait=True,
+                    points=[
+                        models.PointStruct(
+                            id=point_id(point.chunk_id),
+                            vector={
+                                DENSE: point.dense,
+                                LEXICAL: models.SparseVector(
+                                    indices=point.lexical.indices, values=point.lexical.values
+                                ),
+                            },
+                            payload=point.payload,
+                        )
+                        for point in batch
+                    ],
+                )
 
     async def switch_alias(self, collection: str) -> None:
         """Point the alias at ``collection`` in one atomic operation."""
@@ -148,8 +159,11 @@ class VectorStore:
         async with _qdrant("switching the alias"):
             if await self.active_collection() is not None:
                 operations.append(models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name=self.alias)))
-            operations.append(models.CreateAliasOperation(
-                create_alias=models.CreateAlias(collection_name=collection, alias_name=self.alias)))
+            operations.append(
+                models.CreateAliasOperation(
+                    create_alias=models.CreateAlias(collection_name=collection, alias_name=self.alias)
+                )
+            )
             await self.client.update_collection_aliases(change_aliases_operations=operations)
 
     async def drop_collections_except(self, keep: set[str]) -> list[str]:
@@ -161,13 +175,22 @@ class VectorStore:
                 await self.client.delete_collection(name)
         return stale
 
-    async def _query(self, query: list[float] | models.SparseVector, using: str, limit: int,
-                     category: str) -> list[Hit]:
+    async def _query(
+        self, query: list[float] | models.SparseVector, using: str, limit: int, category: str
+    ) -> list[Hit]:
         async with _qdrant("searching"):
-            response = await self.client.query_points(self.alias, query=query, using=using, limit=limit,
-                                                      query_filter=_category_filter(category), with_payload=True)
-        return [Hit(str((p.payload or {}).get("chunk_id", p.id)), float(p.score), dict(p.payload or {}))
-                for p in response.points]
+            response = await self.client.query_points(
+                self.alias,
+                query=query,
+                using=using,
+                limit=limit,
+                query_filter=_category_filter(category),
+                with_payload=True,
+            )
+        return [
+            Hit(str((p.payload or {}).get("chunk_id", p.id)), float(p.score), dict(p.payload or {}))
+            for p in response.points
+        ]
 
     async def search_dense(self, vector: list[float], limit: int, category: str = "") -> list[Hit]:
         """Nearest chunks by cosine similarity, best first."""

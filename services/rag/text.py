@@ -18,7 +18,22 @@ _SPACES = re.compile(r"\s+")
 
 # Abbreviations whose full stop does not end a sentence.
 _ABBREVIATIONS = {
-    "dr", "prof", "mr", "mrs", "ms", "st", "e.g", "i.e", "etc", "approx", "no", "nr", "vs", "incl", "dept", "ca",
+    "dr",
+    "prof",
+    "mr",
+    "mrs",
+    "ms",
+    "st",
+    "e.g",
+    "i.e",
+    "etc",
+    "approx",
+    "no",
+    "nr",
+    "vs",
+    "incl",
+    "dept",
+    "ca",
 }
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”')]?\s+(?=[\"“'(]?[A-Z0-9€$£])")
 
@@ -52,7 +67,7 @@ def split_sentences(text: str) -> list[str]:
     pieces: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        candidate = text[start:match.start()].strip()
+        candidate = text[start : match.start()].strip()
         last_word = candidate.rsplit(" ", 1)[-1].rstrip(".").lower()
         if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
             continue

@@ -39,9 +39,12 @@ class VectorCache:
             log.warning("embedding cache read failed", extra={"error": str(error)})
             return [None] * len(texts)
         expected = self.dim * 4
-        return [np.frombuffer(value, dtype=np.float32).copy()
-                if isinstance(value, bytes) and len(value) == expected else None
-                for value in raw]
+        return [
+            np.frombuffer(value, dtype=np.float32).copy()
+            if isinstance(value, bytes) and len(value) == expected
+            else None
+            for value in raw
+        ]
 
     async def _put(self, vectors: dict[str, np.ndarray]) -> None:
         if self.redis is None or not vectors:

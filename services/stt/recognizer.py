@@ -81,8 +81,12 @@ class WhisperRecognizer:
     ) -> None:
         files = dict(source.files) if source.files else None
         self.model = ctranslate2.models.Whisper(
-            source.identifier, device="cpu", compute_type=compute_type,
-            inter_threads=workers, intra_threads=threads_per_worker, files=files,
+            source.identifier,
+            device="cpu",
+            compute_type=compute_type,
+            inter_threads=workers,
+            intra_threads=threads_per_worker,
+            files=files,
         )
         if source.files:
             hf_tokenizer = tokenizers.Tokenizer.from_buffer(source.files["tokenizer.json"])
@@ -139,8 +143,7 @@ class WhisperRecognizer:
         tokens = result.sequences_ids[0]
         avg_log_prob = result.scores[0] * len(tokens) / (len(tokens) + 1)  # like faster-whisper
         is_silence = (
-            result.no_speech_prob > self.options.no_speech_threshold
-            and avg_log_prob < self.options.log_prob_threshold
+            result.no_speech_prob > self.options.no_speech_threshold and avg_log_prob < self.options.log_prob_threshold
         )
         text = "" if is_silence else tokenizer.decode(tokens).strip()
         confidence = 0.0 if not text else float(min(1.0, math.exp(avg_log_prob)))

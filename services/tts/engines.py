@@ -30,8 +30,9 @@ def load_engines(settings: TtsSettings) -> list[Engine]:
     """piper (loaded and warmed up) first, then espeak-ng; blocking, so run it in a thread."""
     models = [PiperModel.at(path) for path in _split(settings.piper_models)] or bundled_models()
     try:
-        piper = PiperEngine(models, settings.onnx_intra_op_threads, settings.onnx_inter_op_threads,
-                            settings.onnx_allow_spinning)
+        piper = PiperEngine(
+            models, settings.onnx_intra_op_threads, settings.onnx_inter_op_threads, settings.onnx_allow_spinning
+        )
         piper.warm_up()
     except (OSError, ValueError, KeyError, RuntimeError) as error:
         raise InvalidInput(f"VA_PIPER_MODELS: cannot load a piper voice: {error}") from None

@@ -31,9 +31,15 @@ class _Voice(ctypes.Structure):
     """``espeak_VOICE``; ``languages`` is a list of (priority byte, NUL-terminated code), ended by a 0 byte."""
 
     _fields_ = [
-        ("name", ctypes.c_char_p), ("languages", ctypes.c_void_p), ("identifier", ctypes.c_char_p),
-        ("gender", ctypes.c_ubyte), ("age", ctypes.c_ubyte), ("variant", ctypes.c_ubyte), ("xx1", ctypes.c_ubyte),
-        ("score", ctypes.c_int), ("spare", ctypes.c_void_p),
+        ("name", ctypes.c_char_p),
+        ("languages", ctypes.c_void_p),
+        ("identifier", ctypes.c_char_p),
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
     ]
 
 
@@ -59,8 +65,14 @@ class _EspeakLibrary:
         self._lib.espeak_Info.restype = ctypes.c_char_p
         self._lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
         self._lib.espeak_Synth.argtypes = [
-            ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
-            ctypes.c_void_p, ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
         ]
         data_path = espeakng_loader.get_data_path().encode()
         self.sample_rate = int(self._lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data_path, 0))
@@ -110,8 +122,9 @@ class _EspeakLibrary:
                 raise RuntimeError(f"espeak-ng cannot select voice {identifier!r}")
             self._lib.espeak_SetParameter(_ESPEAK_RATE, words_per_minute, 0)
             self._chunks = []
-            status = self._lib.espeak_Synth(encoded, len(encoded) + 1, 0, _POS_CHARACTER, 0, _ESPEAK_CHARS_UTF8,
-                                            None, None)
+            status = self._lib.espeak_Synth(
+                encoded, len(encoded) + 1, 0, _POS_CHARACTER, 0, _ESPEAK_CHARS_UTF8, None, None
+            )
             self._lib.espeak_Synchronize()
             chunks, self._chunks = self._chunks, []
         if status != _EE_OK:

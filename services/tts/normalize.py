@@ -23,8 +23,18 @@ from services.tts.numbers import cardinal, decimal, digits, number, ordinal, yea
 Rule = Callable[[str], str]
 
 MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 _MONTH_BY_NAME = {name.lower(): index for index, name in enumerate(MONTHS, start=1)}
 _MONTH_BY_NAME.update({name.lower()[:3]: index for index, name in enumerate(MONTHS, start=1)})
@@ -35,8 +45,16 @@ _MONTH_PATTERN = (
 )
 
 WEEKDAYS = {
-    "mon": "Monday", "tue": "Tuesday", "tues": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
-    "thur": "Thursday", "thurs": "Thursday", "fri": "Friday", "sat": "Saturday", "sun": "Sunday",
+    "mon": "Monday",
+    "tue": "Tuesday",
+    "tues": "Tuesday",
+    "wed": "Wednesday",
+    "thu": "Thursday",
+    "thur": "Thursday",
+    "thurs": "Thursday",
+    "fri": "Friday",
+    "sat": "Saturday",
+    "sun": "Sunday",
 }
 _WEEKDAY_PATTERN = (
     r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tues|Tue|Wed|Thurs|Thur|Thu|Fri|Sat|Sun)"
@@ -44,13 +62,39 @@ _WEEKDAY_PATTERN = (
 
 # Abbreviations whose expansion does not depend on context ("Dr." only before a name, see below).
 _ABBREVIATIONS = {
-    "e.g.": "for example", "i.e.": "that is", "etc.": "et cetera", "approx.": "approximately",
-    "approx": "approximately", "vs.": "versus", "vs": "versus", "incl.": "including", "excl.": "excluding",
-    "ca.": "about", "cf.": "compare", "a.k.a.": "also known as", "dept.": "department",
-    "Dept.": "Department", "appt.": "appointment", "tel.": "telephone", "Tel.": "telephone",
-    "min.": "minutes", "mins": "minutes", "hrs": "hours", "hrs.": "hours", "w/o": "without", "w/": "with",
-    "Ave.": "Avenue", "Rd.": "Road", "Univ.": "University", "Inst.": "Institute", "Jr.": "Junior",
-    "Sr.": "Senior", "Mt.": "Mount", "Fig.": "Figure", "Ph.D.": "P H D", "PhD": "P H D",
+    "e.g.": "for example",
+    "i.e.": "that is",
+    "etc.": "et cetera",
+    "approx.": "approximately",
+    "approx": "approximately",
+    "vs.": "versus",
+    "vs": "versus",
+    "incl.": "including",
+    "excl.": "excluding",
+    "ca.": "about",
+    "cf.": "compare",
+    "a.k.a.": "also known as",
+    "dept.": "department",
+    "Dept.": "Department",
+    "appt.": "appointment",
+    "tel.": "telephone",
+    "Tel.": "telephone",
+    "min.": "minutes",
+    "mins": "minutes",
+    "hrs": "hours",
+    "hrs.": "hours",
+    "w/o": "without",
+    "w/": "with",
+    "Ave.": "Avenue",
+    "Rd.": "Road",
+    "Univ.": "University",
+    "Inst.": "Institute",
+    "Jr.": "Junior",
+    "Sr.": "Senior",
+    "Mt.": "Mount",
+    "Fig.": "Figure",
+    "Ph.D.": "P H D",
+    "PhD": "P H D",
 }
 _TITLES = {"Dr": "Doctor", "Mr": "Mister", "Mrs": "Missus", "Ms": "Miz", "Prof": "Professor", "St": "Saint"}
 
@@ -63,23 +107,55 @@ _CURRENCIES = {
     "GBP": ("pound", "pounds", "penny", "pence"),
     "¥": ("yen", "yen", "", ""),
 }
-_SCALES = {"k": "thousand", "K": "thousand", "thousand": "thousand", "m": "million", "M": "million",
-           "million": "million", "bn": "billion", "billion": "billion"}
+_SCALES = {
+    "k": "thousand",
+    "K": "thousand",
+    "thousand": "thousand",
+    "m": "million",
+    "M": "million",
+    "million": "million",
+    "bn": "billion",
+    "billion": "billion",
+}
 
 _UNITS = {
-    "km/h": ("kilometer per hour", "kilometers per hour"), "mph": ("mile per hour", "miles per hour"),
-    "km": ("kilometer", "kilometers"), "cm": ("centimeter", "centimeters"), "mm": ("millimeter", "millimeters"),
-    "m": ("meter", "meters"), "kg": ("kilogram", "kilograms"), "g": ("gram", "grams"),
-    "ml": ("milliliter", "milliliters"), "l": ("liter", "liters"), "min": ("minute", "minutes"),
-    "mins": ("minute", "minutes"), "h": ("hour", "hours"), "hr": ("hour", "hours"), "hrs": ("hour", "hours"),
-    "sec": ("second", "seconds"), "GB": ("gigabyte", "gigabytes"), "MB": ("megabyte", "megabytes"),
-    "°C": ("degree Celsius", "degrees Celsius"), "°F": ("degree Fahrenheit", "degrees Fahrenheit"),
+    "km/h": ("kilometer per hour", "kilometers per hour"),
+    "mph": ("mile per hour", "miles per hour"),
+    "km": ("kilometer", "kilometers"),
+    "cm": ("centimeter", "centimeters"),
+    "mm": ("millimeter", "millimeters"),
+    "m": ("meter", "meters"),
+    "kg": ("kilogram", "kilograms"),
+    "g": ("gram", "grams"),
+    "ml": ("milliliter", "milliliters"),
+    "l": ("liter", "liters"),
+    "min": ("minute", "minutes"),
+    "mins": ("minute", "minutes"),
+    "h": ("hour", "hours"),
+    "hr": ("hour", "hours"),
+    "hrs": ("hour", "hours"),
+    "sec": ("second", "seconds"),
+    "GB": ("gigabyte", "gigabytes"),
+    "MB": ("megabyte", "megabytes"),
+    "°C": ("degree Celsius", "degrees Celsius"),
+    "°F": ("degree Fahrenheit", "degrees Fahrenheit"),
     "°": ("degree", "degrees"),
 }
 
 _SEPARATOR_WORDS = {
-    ".": "dot", "@": "at", "/": "slash", "-": "dash", "_": "underscore", ":": "colon", "+": "plus",
-    "?": "question mark", "=": "equals", "&": "and", "#": "hash", "~": "tilde", "%": "percent",
+    ".": "dot",
+    "@": "at",
+    "/": "slash",
+    "-": "dash",
+    "_": "underscore",
+    ":": "colon",
+    "+": "plus",
+    "?": "question mark",
+    "=": "equals",
+    "&": "and",
+    "#": "hash",
+    "~": "tilde",
+    "%": "percent",
 }
 
 _MERIDIEM = r"(?:[aApP]\.?[mM]\.?)(?![A-Za-z])"
@@ -90,7 +166,7 @@ _AMOUNT = r"(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d{1,2}))?"
 
 def _keeps_full_stop(match: re.Match[str]) -> str:
     """A period that ends both an abbreviation ("p.m.", "Fri.") and the text must survive its expansion."""
-    return "." if match.group(0).endswith(".") and not match.string[match.end():].strip() else ""
+    return "." if match.group(0).endswith(".") and not match.string[match.end() :].strip() else ""
 
 
 def _sub(pattern: str, replace: Callable[[re.Match[str]], str]) -> Rule:
@@ -108,8 +184,20 @@ def _sub(pattern: str, replace: Callable[[re.Match[str]], str]) -> Rule:
 
 # --- clean-up ---------------------------------------------------------------------------------
 
-_TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": ", ", "…": "...",
-                             "\u00a0": " ", "\u2009": " ", "\u202f": " "})
+_TYPOGRAPHY = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "“": '"',
+        "”": '"',
+        "–": "-",
+        "—": ", ",
+        "…": "...",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+    }
+)
 _MARKDOWN = [
     (re.compile(r"\[([^\]]+)\]\([^)\s]*\)"), r"\1"),  # [text](url) → text
     (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # **bold**
@@ -195,8 +283,11 @@ class _Dates:
     def say(self, year_value: int | None, month: int, day: int, style: str = "month-day") -> str | None:
         if not (1 <= month <= 12 and 1 <= day <= 31):
             return None
-        spoken = (f"the {ordinal(day)} of {MONTHS[month - 1]}" if style == "day-month"
-                  else f"{MONTHS[month - 1]} {ordinal(day)}")
+        spoken = (
+            f"the {ordinal(day)} of {MONTHS[month - 1]}"
+            if style == "day-month"
+            else f"{MONTHS[month - 1]} {ordinal(day)}"
+        )
         if year_value is not None and year_value != self._today().year:
             spoken += f", {year(year_value)}"
         return spoken
@@ -229,10 +320,15 @@ class _Dates:
             _sub(r"\b(\d{4})-(\d{2})-(\d{2})(?!\d)(T(?=\d{1,2}:\d{2}))?", self.iso),
             _sub(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b", self.dotted),
             _sub(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b", self.slashed),
-            _sub(rf"\b(?P<month>{_MONTH_PATTERN})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?!:\d){year_suffix}",
-                 self.month_day),
-            _sub(rf"\b(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH_PATTERN})\b\.?"
-                 rf"{year_suffix}", self.day_month),
+            _sub(
+                rf"\b(?P<month>{_MONTH_PATTERN})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?!:\d){year_suffix}",
+                self.month_day,
+            ),
+            _sub(
+                rf"\b(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH_PATTERN})\b\.?"
+                rf"{year_suffix}",
+                self.day_month,
+            ),
         ]
 
 
@@ -267,8 +363,6 @@ def say_time(hour: int, minute: int, meridiem: str = "") -> str | None:
 
 def _meridiem(raw: str | None) -> str:
     return "" if not raw else ("AM" if raw[0] in "aA" else "PM")
-
-
 
 
 def _say_clock(match: re.Match[str]) -> str:
@@ -374,8 +468,9 @@ class EnglishNormalizer:
         self._rules: list[Rule] = [
             # Addresses first: they contain dots, digits and abbreviations of their own.
             _sub(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", _say_email),
-            _sub(rf"(?i)\b(?:https?://|www\.)[^\s<>\"')\]]+|\b(?:[a-z0-9-]+\.)+{_TLDS}\b(?:/[^\s<>\"')\]]*)?",
-                 _say_url),
+            _sub(
+                rf"(?i)\b(?:https?://|www\.)[^\s<>\"')\]]+|\b(?:[a-z0-9-]+\.)+{_TLDS}\b(?:/[^\s<>\"')\]]*)?", _say_url
+            ),
             _abbreviation_rule(),
             _sub(r"\b([A-Z][a-z]+) St\b(?:\.(?=\s*[a-z,;]))?", _say_street),
             _sub(r"\b(Dr|Mr|Mrs|Ms|Prof|St)\.?(?=\s+[A-Z])", _say_title),
@@ -383,11 +478,16 @@ class EnglishNormalizer:
             _sub(rf"\b({_WEEKDAY_PATTERN})\.?\s*[-/]\s*({_WEEKDAY_PATTERN})\b\.?", _say_weekday_range),
             # Mon, Tue, Thu and Fri are no English words; Wed, Sat and Sun need a date-like context.
             _sub(r"\b(Mon|Tues|Tue|Thurs|Thur|Thu|Fri)\b\.?", _say_weekday),
-            _sub(r"\b(Wed|Sat|Sun)(?:\.|(?=,|\s+\d)|(?<=day, Wed|day, Sat|day, Sun)|(?<=day and \w{3})"
-                 r"|(?<=day or \w{3}))", _say_weekday),
+            _sub(
+                r"\b(Wed|Sat|Sun)(?:\.|(?=,|\s+\d)|(?<=day, Wed|day, Sat|day, Sun)|(?<=day and \w{3})"
+                r"|(?<=day or \w{3}))",
+                _say_weekday,
+            ),
             *dates.rules(),
-            _sub(r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{2,6}(?:[ .-]\d{2,8}){1,5}(?![\w.:]\d|\w)",
-                 _say_phone),
+            _sub(
+                r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{2,6}(?:[ .-]\d{2,8}){1,5}(?![\w.:]\d|\w)",
+                _say_phone,
+            ),
             _sub(r"(?<![\w+])\+\d{7,15}\b", _say_phone),
             _sub(rf"(?<![\d:.])({_TIME_TOKEN})\s*-\s*({_TIME_TOKEN})(?![\d:])", _time_range),
             _sub(rf"(?<![\d:.])(\d{{1,2}}):(\d{{2}})(?!\d)(?:\s*({_MERIDIEM}))?", _say_clock),
@@ -395,8 +495,10 @@ class EnglishNormalizer:
             _sub(rf"(?<![\d:.])(\d{{1,2}})\.(\d{{2}})\s*({_MERIDIEM})", _say_clock),
             _sub(r"\b((?i:at|from|until|till|between) )(\d{1,2})\.(\d{2})(?![\d.])", _say_clock_after_preposition),
             _sub(rf"(?<![\d:.])(\d{{1,2}})\s*({_MERIDIEM})", _say_hour),
-            _sub(rf"(?P<cur>[{currency_symbols}])\s?{_AMOUNT}(?:\s?(?P<scale>million|billion|thousand|bn|[kKmM])\b)?",
-                 _say_money),
+            _sub(
+                rf"(?P<cur>[{currency_symbols}])\s?{_AMOUNT}(?:\s?(?P<scale>million|billion|thousand|bn|[kKmM])\b)?",
+                _say_money,
+            ),
             _sub(rf"\b(?P<cur>EUR|USD|GBP)\s?{_AMOUNT}", _say_money),
             _sub(rf"{_AMOUNT}\s?(?P<cur>[{currency_symbols}]|EUR\b|USD\b|GBP\b)", _say_money),
             _sub(r"(?<=\d)\s?%", lambda _m: " percent"),
@@ -405,13 +507,17 @@ class EnglishNormalizer:
             _sub(rf"(?<![\w.])(\d+(?:\.\d+)?)\s?({units})(?![\w/])", _say_unit),
             _sub(r"\b(\d+)(?:st|nd|rd|th)\b", lambda m: ordinal(int(m.group(1)))),
             _sub(r"(?<![\w.])(\d+)\.(\d+)(?![\d.])", lambda m: decimal(m.group(1), m.group(2))),
-            _sub(r"(?<![\w.])\d+(?:\.\d+)+(?![\w.]\d)", lambda m: " point ".join(
-                number(part) for part in m.group(0).split("."))),
+            _sub(
+                r"(?<![\w.])\d+(?:\.\d+)+(?![\w.]\d)",
+                lambda m: " point ".join(number(part) for part in m.group(0).split(".")),
+            ),
             _sub(r"(?<![\w.])'?([1-9]0|1[1-9]\d0|20\d0)s\b", _say_decade),
             _sub(r"\b(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z\d]+\b", _say_code),
-            _sub(rf"\b((?i:in|since|until|till|by|from|of|year|before|after|during)|{_MONTH_PATTERN})\s+"
-                 r"(1[1-9]\d\d|20\d\d)\b(?!,\d)",
-                 lambda m: f"{m.group(1)} {year(int(m.group(2)))}"),
+            _sub(
+                rf"\b((?i:in|since|until|till|by|from|of|year|before|after|during)|{_MONTH_PATTERN})\s+"
+                r"(1[1-9]\d\d|20\d\d)\b(?!,\d)",
+                lambda m: f"{m.group(1)} {year(int(m.group(2)))}",
+            ),
             _sub(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?!\d)|\d+", lambda m: number(m.group(0))),
             _sub(r"\s*&\s*", lambda _m: " and "),
             _sub(r"(?<=\s)\+(?=\s)", lambda _m: "plus"),

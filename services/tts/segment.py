@@ -14,8 +14,28 @@ import re
 
 # Abbreviations after which a period never ends a sentence (compared lowercase, without the final dot).
 _NEVER_FINAL = {
-    "dr", "mr", "mrs", "ms", "prof", "st", "no", "nr", "vs", "e.g", "i.e", "ca", "cf", "approx", "incl",
-    "excl", "tel", "dept", "appt", "fig", "a.k.a", "mt",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "prof",
+    "st",
+    "no",
+    "nr",
+    "vs",
+    "e.g",
+    "i.e",
+    "ca",
+    "cf",
+    "approx",
+    "incl",
+    "excl",
+    "tel",
+    "dept",
+    "appt",
+    "fig",
+    "a.k.a",
+    "mt",
 }
 _BLOCK_START = re.compile(r"^(?:[-*•+]|\d{1,2}[.)]|#{1,6})\s+")
 _TERMINATOR = re.compile(r"(?:[.!?…]+)[\"'”’)\]]*(?=\s|$)")
@@ -39,7 +59,7 @@ def _blocks(text: str) -> list[str]:
 
 
 def _ends_sentence(block: str, match: re.Match[str]) -> bool:
-    following = block[match.end():].lstrip()
+    following = block[match.end() :].lstrip()
     if not following:
         return True
     if not match.group(0).startswith("."):
@@ -57,7 +77,7 @@ def _sentences_of(block: str) -> list[str]:
     start = 0
     for match in _TERMINATOR.finditer(block):
         if _ends_sentence(block, match):
-            sentences.append(block[start: match.end()].strip())
+            sentences.append(block[start : match.end()].strip())
             start = match.end()
     sentences.append(block[start:].strip())
     return [sentence for sentence in sentences if sentence]
@@ -83,8 +103,5 @@ def _cap(sentence: str, max_chars: int) -> list[str]:
 def split_sentences(text: str, max_chars: int = 300) -> list[str]:
     """The sentences of ``text`` in order, none longer than ``max_chars``."""
     return [
-        piece
-        for block in _blocks(text)
-        for sentence in _sentences_of(block)
-        for piece in _cap(sentence, max_chars)
+        piece for block in _blocks(text) for sentence in _sentences_of(block) for piece in _cap(sentence, max_chars)
     ]

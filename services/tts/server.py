@@ -41,8 +41,9 @@ class TextToSpeechServicer(tts_pb2_grpc.TextToSpeechServicer):
     async def _prepare(self, request: tts_pb2.SynthesizeRequest, default_encoding: str = "") -> SpeechRequest:
         fmt = request.format
         encoding = _ENCODING_NAMES.get(fmt.encoding, f"#{fmt.encoding}") or default_encoding
-        return await self._synthesizer.prepare_async(request.text, request.voice, encoding, fmt.sample_rate_hz,
-                                                     fmt.channels)
+        return await self._synthesizer.prepare_async(
+            request.text, request.voice, encoding, fmt.sample_rate_hz, fmt.channels
+        )
 
     async def Synthesize(
         self, request: tts_pb2.SynthesizeRequest, context: grpc.aio.ServicerContext
@@ -52,9 +53,16 @@ class TextToSpeechServicer(tts_pb2_grpc.TextToSpeechServicer):
         async with aclosing(self._synthesizer.stream(speech)) as parts:  # a cancelled call stops the synthesis
             async for part in parts:
                 yield tts_pb2.AudioChunk(
-                    audio=part.audio, format=fmt, sentence_index=part.sentence.index, text=part.sentence.text,
-                    cached=part.cached, last=part.last, timing=timing_proto(part.stages, part.elapsed_ms),
-                    spoken_text=part.sentence.spoken, voice=part.voice, duration_ms=part.duration_ms,
+                    audio=part.audio,
+                    format=fmt,
+                    sentence_index=part.sentence.index,
+                    text=part.sentence.text,
+                    cached=part.cached,
+                    last=part.last,
+                    timing=timing_proto(part.stages, part.elapsed_ms),
+                    spoken_text=part.sentence.spoken,
+                    voice=part.voice,
+                    duration_ms=part.duration_ms,
                 )
 
     async def SynthesizeToUrl(
@@ -63,9 +71,14 @@ class TextToSpeechServicer(tts_pb2_grpc.TextToSpeechServicer):
         speech = await self._prepare(request, default_encoding="wav")
         result = await self._synthesizer.to_url(speech)
         return tts_pb2.SynthesizeToUrlResponse(
-            url=result.url, format=_format_proto(result.fmt), duration_ms=result.duration_ms, cached=result.cached,
-            cache_key=result.cache_key, timing=timing_proto(result.stages, result.elapsed_ms),
-            voice=speech.voice.name, expires_in_s=self._synthesizer.url_expiry_s,
+            url=result.url,
+            format=_format_proto(result.fmt),
+            duration_ms=result.duration_ms,
+            cached=result.cached,
+            cache_key=result.cache_key,
+            timing=timing_proto(result.stages, result.elapsed_ms),
+            voice=speech.voice.name,
+            expires_in_s=self._synthesizer.url_expiry_s,
         )
 
     async def ListVoices(
@@ -84,13 +97,23 @@ def _audio_cache(settings: TtsSettings) -> AudioCache:
 
     s3 = load_settings(S3Settings)
     presigner = (
-        Minio(settings.presign_endpoint, access_key=s3.access_key, secret_key=s3.secret_key, secure=s3.secure,
-              region=s3.region)
-        if settings.presign_endpoint else None
+        Minio(
+            settings.presign_endpoint,
+            access_key=s3.access_key,
+            secret_key=s3.secret_key,
+            secure=s3.secure,
+            region=s3.region,
+        )
+        if settings.presign_endpoint
+        else None
     )
     return AudioCache(
-        lambda: connect_s3(s3), s3.bucket, f"{settings.agent_slug}/tts", presigner=presigner,
-        lookup_timeout_s=settings.cache_lookup_timeout_s, max_pending_writes=settings.cache_max_pending_writes,
+        lambda: connect_s3(s3),
+        s3.bucket,
+        f"{settings.agent_slug}/tts",
+        presigner=presigner,
+        lookup_timeout_s=settings.cache_lookup_timeout_s,
+        max_pending_writes=settings.cache_max_pending_writes,
         retry_after_s=settings.cache_retry_after_s,
     )
 
@@ -105,9 +128,14 @@ def main() -> None:
         if cache is not None:
             await cache.start()
         synthesizer = Synthesizer(
-            catalog, cache, max_text_chars=settings.max_text_chars, max_sentence_chars=settings.max_sentence_chars,
-            sentence_pause_ms=settings.sentence_pause_ms, lookahead=settings.stream_lookahead,
-            workers=settings.synthesis_workers, url_expiry_s=settings.url_expiry_s,
+            catalog,
+            cache,
+            max_text_chars=settings.max_text_chars,
+            max_sentence_chars=settings.max_sentence_chars,
+            sentence_pause_ms=settings.sentence_pause_ms,
+            lookahead=settings.stream_lookahead,
+            workers=settings.synthesis_workers,
+            url_expiry_s=settings.url_expiry_s,
         )
         servicer = TextToSpeechServicer(synthesizer)
 
@@ -117,10 +145,12 @@ def main() -> None:
             synthesizer.close()
 
         return Runtime(
-            registrations=[Registration(
-                tts_pb2.DESCRIPTOR.services_by_name["TextToSpeech"].full_name,
-                lambda server: tts_pb2_grpc.add_TextToSpeechServicer_to_server(servicer, server),
-            )],
+            registrations=[
+                Registration(
+                    tts_pb2.DESCRIPTOR.services_by_name["TextToSpeech"].full_name,
+                    lambda server: tts_pb2_grpc.add_TextToSpeechServicer_to_server(servicer, server),
+                )
+            ],
             close=close,
         )
 

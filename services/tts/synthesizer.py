@@ -121,8 +121,9 @@ class Synthesizer:
 
     # --- validation ---------------------------------------------------------------------------
 
-    def prepare(self, text: str, voice: str = "", encoding: str = "", sample_rate: int = 0,
-                channels: int = 0) -> SpeechRequest:
+    def prepare(
+        self, text: str, voice: str = "", encoding: str = "", sample_rate: int = 0, channels: int = 0
+    ) -> SpeechRequest:
         """Check the request and split it into normalized sentences; InvalidInput says what is wrong."""
         received_at = time.perf_counter()
         if not text or not text.strip():
@@ -138,8 +139,9 @@ class Synthesizer:
             raise InvalidInput("text contains nothing to speak")
         return SpeechRequest(chosen, fmt, tuple(sentences), received_at)
 
-    async def prepare_async(self, text: str, voice: str = "", encoding: str = "", sample_rate: int = 0,
-                            channels: int = 0) -> SpeechRequest:
+    async def prepare_async(
+        self, text: str, voice: str = "", encoding: str = "", sample_rate: int = 0, channels: int = 0
+    ) -> SpeechRequest:
         """:meth:`prepare`, in a worker thread for long texts (normalizing 5000 characters takes ~30 ms)."""
         if len(text) <= INLINE_PREPARE_CHARS:
             return self.prepare(text, voice, encoding, sample_rate, channels)
@@ -178,8 +180,10 @@ class Synthesizer:
             fallback = self.catalog.fallback_for(voice)
             if fallback is None:
                 raise BackendUnavailable("speech synthesis failed") from error
-            log.warning("engine failed; using the fallback voice",
-                        extra={"voice": voice.name, "fallback": fallback.name, "reason": repr(error)[:200]})
+            log.warning(
+                "engine failed; using the fallback voice",
+                extra={"voice": voice.name, "fallback": fallback.name, "reason": repr(error)[:200]},
+            )
             ENGINE_FALLBACKS.labels(voice.engine, fallback.engine).inc()
             try:
                 samples = self.catalog.engine_of(fallback).synthesize(spoken, fallback.name)
@@ -220,7 +224,7 @@ class Synthesizer:
             """Cache lookups run a few sentences ahead, so a hit is ready when its turn comes."""
             if cache is None:
                 return
-            for sentence in request.sentences[index: index + LOOKUP_WINDOW]:
+            for sentence in request.sentences[index : index + LOOKUP_WINDOW]:
                 if sentence.index not in lookups:
                     name = self._sentence_object(cache, request.voice, request.fmt, sentence.spoken)
                     lookups[sentence.index] = asyncio.create_task(cache.get(name))
@@ -235,8 +239,9 @@ class Synthesizer:
             for task in lookups.values():
                 task.cancel()
 
-    async def _sentence_audio(self, request: SpeechRequest, sentence: Sentence,
-                              lookup: asyncio.Task[bytes | None] | None) -> SentenceAudio:
+    async def _sentence_audio(
+        self, request: SpeechRequest, sentence: Sentence, lookup: asyncio.Task[bytes | None] | None
+    ) -> SentenceAudio:
         fmt = request.fmt
         last = sentence.index == len(request.sentences) - 1
         stages: dict[str, float] = {}
@@ -256,11 +261,26 @@ class Synthesizer:
         return self._audio(request, sentence, rendered.raw, False, rendered.voice, last, stages)
 
     @staticmethod
-    def _audio(request: SpeechRequest, sentence: Sentence, raw: bytes, cached: bool, voice: VoiceInfo,
-               last: bool, stages: dict[str, float]) -> SentenceAudio:
+    def _audio(
+        request: SpeechRequest,
+        sentence: Sentence,
+        raw: bytes,
+        cached: bool,
+        voice: VoiceInfo,
+        last: bool,
+        stages: dict[str, float],
+    ) -> SentenceAudio:
         elapsed_ms = (time.perf_counter() - request.received_at) * 1000.0
-        return SentenceAudio(sentence, package(raw, request.fmt), request.fmt.duration_ms(len(raw)), cached, voice.name,
-                             last, stages, elapsed_ms)
+        return SentenceAudio(
+            sentence,
+            package(raw, request.fmt),
+            request.fmt.duration_ms(len(raw)),
+            cached,
+            voice.name,
+            last,
+            stages,
+            elapsed_ms,
+        )
 
     # --- one object behind a URL --------------------------------------------------------------
 

@@ -34,8 +34,7 @@ def render_children(agent: meta.AgentRef, spec: VoiceAgentSpec, default_image: s
         children += render_services(agent, component)
         if spec.network_policy.enabled:
             children.append(render_network_policy(agent, spec, component))
-        children.append(render_deployment(agent, spec, component, default_image,
-                                          config_checksum(data, component)))
+        children.append(render_deployment(agent, spec, component, default_image, config_checksum(data, component)))
         if settings.autoscaling.enabled:
             children.append(render_hpa(agent, component, settings.autoscaling))
         children.append(render_pdb(agent, component))

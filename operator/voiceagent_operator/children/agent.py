@@ -31,8 +31,15 @@ def _dump(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=True, default_flow_style=False)
 
 
-DAY_NAMES = {"mon": "monday", "tue": "tuesday", "wed": "wednesday", "thu": "thursday", "fri": "friday",
-             "sat": "saturday", "sun": "sunday"}
+DAY_NAMES = {
+    "mon": "monday",
+    "tue": "tuesday",
+    "wed": "wednesday",
+    "thu": "thursday",
+    "fri": "friday",
+    "sat": "saturday",
+    "sun": "sunday",
+}
 
 
 def booking_rules(spec: VoiceAgentSpec) -> dict[str, Any]:

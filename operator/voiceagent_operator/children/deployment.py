@@ -22,18 +22,23 @@ def _probes(component: str) -> dict[str, Any]:
         return {"grpc": {"port": meta.GRPC_PORT}}
 
     return {
-        "startupProbe": {**check("/health/live"), "periodSeconds": 5, "timeoutSeconds": 3,
-                         "failureThreshold": STARTUP_BUDGET_S // 5},
-        "readinessProbe": {**check("/health/ready"), "periodSeconds": 5, "timeoutSeconds": 3,
-                           "failureThreshold": 2},
-        "livenessProbe": {**check("/health/live"), "periodSeconds": 10, "timeoutSeconds": 5,
-                          "failureThreshold": 3},
+        "startupProbe": {
+            **check("/health/live"),
+            "periodSeconds": 5,
+            "timeoutSeconds": 3,
+            "failureThreshold": STARTUP_BUDGET_S // 5,
+        },
+        "readinessProbe": {**check("/health/ready"), "periodSeconds": 5, "timeoutSeconds": 3, "failureThreshold": 2},
+        "livenessProbe": {**check("/health/live"), "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 3},
     }
 
 
 def _ports(component: str) -> list[dict[str, Any]]:
-    serving = ({"name": "http", "containerPort": meta.HTTP_PORT, "protocol": "TCP"} if component == "gateway"
-               else {"name": "grpc", "containerPort": meta.GRPC_PORT, "protocol": "TCP"})
+    serving = (
+        {"name": "http", "containerPort": meta.HTTP_PORT, "protocol": "TCP"}
+        if component == "gateway"
+        else {"name": "grpc", "containerPort": meta.GRPC_PORT, "protocol": "TCP"}
+    )
     return [serving, {"name": "metrics", "containerPort": meta.METRICS_PORT, "protocol": "TCP"}]
 
 
@@ -60,8 +65,11 @@ def render_deployment(
     """
     settings = spec.components.get(component)
     container = pods.container(
-        component, pods.image(spec, component, default_image), f"services.{component}",
-        component_env(agent, spec, component), pods.resources(component, settings.resources),
+        component,
+        pods.image(spec, component, default_image),
+        f"services.{component}",
+        component_env(agent, spec, component),
+        pods.resources(component, settings.resources),
     )
     container["ports"] = _ports(component)
     container.update(_probes(component))
@@ -75,19 +83,24 @@ def render_deployment(
     deployment_spec: dict[str, Any] = {}
     if not settings.autoscaling.enabled:
         deployment_spec["replicas"] = settings.replicas
-    deployment_spec.update({
-        "revisionHistoryLimit": 5,
-        "selector": {"matchLabels": meta.selector_labels(agent, component)},
-        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0}},
-        "template": {
-            "metadata": {"labels": meta.labels(agent, component), "annotations": template_annotations},
-            "spec": pods.pod_spec(
-                agent, spec, container, with_kb=component == "rag",
-                terminationGracePeriodSeconds=60 if component == "gateway" else 30,
-                topologySpreadConstraints=_spread(agent, component),
-            ),
-        },
-    })
+    deployment_spec.update(
+        {
+            "revisionHistoryLimit": 5,
+            "selector": {"matchLabels": meta.selector_labels(agent, component)},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0}},
+            "template": {
+                "metadata": {"labels": meta.labels(agent, component), "annotations": template_annotations},
+                "spec": pods.pod_spec(
+                    agent,
+                    spec,
+                    container,
+                    with_kb=component == "rag",
+                    terminationGracePeriodSeconds=60 if component == "gateway" else 30,
+                    topologySpreadConstraints=_spread(agent, component),
+                ),
+            },
+        }
+    )
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",

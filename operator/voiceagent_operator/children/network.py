@@ -15,8 +15,7 @@ from urllib.parse import urlsplit
 from voiceagent_operator import meta
 from voiceagent_operator.spec import UrlSource, VoiceAgentSpec
 
-DEFAULT_PORTS = {"redis": 6379, "rediss": 6379, "mongodb": 27017, "mongodb+srv": 27017,
-                 "http": 80, "https": 443}
+DEFAULT_PORTS = {"redis": 6379, "rediss": 6379, "mongodb": 27017, "mongodb+srv": 27017, "http": 80, "https": 443}
 REDIS_SENTINEL_PORT = 26379
 QDRANT_GRPC_PORT = 6334
 OTLP_GRPC_PORT = 4317
@@ -73,12 +72,21 @@ def render_network_policy(agent: meta.AgentRef, spec: VoiceAgentSpec, component:
         ingress: list[dict[str, Any]] = [{"ports": _tcp(meta.HTTP_PORT)}, _monitoring(spec)]
         services = [name for name in meta.GRPC_COMPONENTS if spec.components.get(name).enabled]
         if services:
-            egress.append({
-                "to": [{"podSelector": {"matchLabels": {meta.LABEL_INSTANCE: agent.name, meta.LABEL_NAME: meta.APP},
-                                        "matchExpressions": [{"key": meta.LABEL_COMPONENT, "operator": "In",
-                                                              "values": services}]}}],
-                "ports": _tcp(meta.GRPC_PORT),
-            })
+            egress.append(
+                {
+                    "to": [
+                        {
+                            "podSelector": {
+                                "matchLabels": {meta.LABEL_INSTANCE: agent.name, meta.LABEL_NAME: meta.APP},
+                                "matchExpressions": [
+                                    {"key": meta.LABEL_COMPONENT, "operator": "In", "values": services}
+                                ],
+                            }
+                        }
+                    ],
+                    "ports": _tcp(meta.GRPC_PORT),
+                }
+            )
     else:
         gateway = {"podSelector": {"matchLabels": meta.selector_labels(agent, "gateway")}}
         ingress = [{"from": [gateway], "ports": _tcp(meta.GRPC_PORT)}, _monitoring(spec)]

@@ -24,7 +24,6 @@ DEFAULT_RESOURCES: dict[str, dict[str, dict[str, str]]] = {
 }
 
 
-
 def pod_security_context() -> dict[str, Any]:
     return {
         "runAsNonRoot": True,
@@ -43,14 +42,17 @@ def container_security_context() -> dict[str, Any]:
         "capabilities": {"drop": ["ALL"]},
     }
 
+
 TMP_SIZE = "1Gi"
 
 
 def resources(component: str, custom: Resources | None) -> dict[str, dict[str, str]]:
     if custom is None:
         return copy.deepcopy(DEFAULT_RESOURCES[component])
-    rendered = {"requests": {k: str(v) for k, v in custom.requests.items()},
-                "limits": {k: str(v) for k, v in custom.limits.items()}}
+    rendered = {
+        "requests": {k: str(v) for k, v in custom.requests.items()},
+        "limits": {k: str(v) for k, v in custom.limits.items()},
+    }
     return {section: values for section, values in rendered.items() if values}
 
 
@@ -59,8 +61,9 @@ def image(spec: VoiceAgentSpec, component: str, default_image: str) -> str:
     return spec.components.get(component).image or spec.image or default_image
 
 
-def volumes(agent: meta.AgentRef, spec: VoiceAgentSpec, with_kb: bool) -> tuple[list[dict[str, Any]],
-                                                                                 list[dict[str, Any]]]:
+def volumes(
+    agent: meta.AgentRef, spec: VoiceAgentSpec, with_kb: bool
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(volumes, mounts): writable /tmp, the agent ConfigMap, and the knowledge base when mounted."""
     vols: list[dict[str, Any]] = [
         {"name": "tmp", "emptyDir": {"sizeLimit": TMP_SIZE}},
@@ -106,8 +109,9 @@ def pod_spec(
     return pod
 
 
-def container(name: str, image_ref: str, module: str, env: list[EnvVar],
-              requirements: dict[str, dict[str, str]]) -> dict[str, Any]:
+def container(
+    name: str, image_ref: str, module: str, env: list[EnvVar], requirements: dict[str, dict[str, str]]
+) -> dict[str, Any]:
     return {
         "name": name,
         "image": image_ref,

@@ -19,21 +19,25 @@ def reindex_job_name(agent: meta.AgentRef, revision: str) -> str:
     return meta.child_name(agent, meta.REINDEX_COMPONENT, revision[:8])
 
 
-def render_reindex_job(
-    agent: meta.AgentRef, spec: VoiceAgentSpec, revision: str, default_image: str
-) -> dict[str, Any]:
+def render_reindex_job(agent: meta.AgentRef, spec: VoiceAgentSpec, revision: str, default_image: str) -> dict[str, Any]:
     """Same image, environment and mounts as the rag pods (the revision is an annotation)."""
     rag = spec.components.rag
     container = pods.container(
-        meta.REINDEX_COMPONENT, pods.image(spec, "rag", default_image), REINDEX_MODULE,
+        meta.REINDEX_COMPONENT,
+        pods.image(spec, "rag", default_image),
+        REINDEX_MODULE,
         component_env(agent, spec, "rag"),
         pods.resources("rag", rag.resources),
     )
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": meta.object_meta(agent, reindex_job_name(agent, revision), meta.REINDEX_COMPONENT,
-                                     annotations={meta.KB_REVISION_ANNOTATION: revision}),
+        "metadata": meta.object_meta(
+            agent,
+            reindex_job_name(agent, revision),
+            meta.REINDEX_COMPONENT,
+            annotations={meta.KB_REVISION_ANNOTATION: revision},
+        ),
         "spec": {
             "backoffLimit": 3,
             "activeDeadlineSeconds": JOB_DEADLINE_S,

@@ -10,21 +10,31 @@ from voiceagent_operator.spec import Autoscaling
 
 def render_hpa(agent: meta.AgentRef, component: str, autoscaling: Autoscaling) -> dict[str, Any]:
     name = meta.child_name(agent, component)
-    metrics: list[dict[str, Any]] = [{
-        "type": "Resource",
-        "resource": {"name": "cpu", "target": {
-            "type": "Utilization", "averageUtilization": autoscaling.target_cpu_utilization_percentage,
-        }},
-    }]
-    if autoscaling.custom_metric is not None:
-        metrics.append({
-            "type": "Pods",
-            "pods": {
-                "metric": {"name": autoscaling.custom_metric.name},
-                "target": {"type": "AverageValue",
-                           "averageValue": str(autoscaling.custom_metric.target_average_value)},
+    metrics: list[dict[str, Any]] = [
+        {
+            "type": "Resource",
+            "resource": {
+                "name": "cpu",
+                "target": {
+                    "type": "Utilization",
+                    "averageUtilization": autoscaling.target_cpu_utilization_percentage,
+                },
             },
-        })
+        }
+    ]
+    if autoscaling.custom_metric is not None:
+        metrics.append(
+            {
+                "type": "Pods",
+                "pods": {
+                    "metric": {"name": autoscaling.custom_metric.name},
+                    "target": {
+                        "type": "AverageValue",
+                        "averageValue": str(autoscaling.custom_metric.target_average_value),
+                    },
+                },
+            }
+        )
     spec: dict[str, Any] = {
         "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
         "minReplicas": autoscaling.min_replicas,

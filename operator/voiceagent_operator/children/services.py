@@ -9,13 +9,31 @@ from voiceagent_operator import meta
 
 def _ports(component: str) -> list[dict[str, Any]]:
     if component == "gateway":
-        serving = {"name": "http", "port": meta.HTTP_PORT, "targetPort": "http", "protocol": "TCP",
-                   "appProtocol": "http"}
+        serving = {
+            "name": "http",
+            "port": meta.HTTP_PORT,
+            "targetPort": "http",
+            "protocol": "TCP",
+            "appProtocol": "http",
+        }
     else:
-        serving = {"name": "grpc", "port": meta.GRPC_PORT, "targetPort": "grpc", "protocol": "TCP",
-                   "appProtocol": "grpc"}
-    return [serving, {"name": "metrics", "port": meta.METRICS_PORT, "targetPort": "metrics",
-                      "protocol": "TCP", "appProtocol": "http"}]
+        serving = {
+            "name": "grpc",
+            "port": meta.GRPC_PORT,
+            "targetPort": "grpc",
+            "protocol": "TCP",
+            "appProtocol": "grpc",
+        }
+    return [
+        serving,
+        {
+            "name": "metrics",
+            "port": meta.METRICS_PORT,
+            "targetPort": "metrics",
+            "protocol": "TCP",
+            "appProtocol": "http",
+        },
+    ]
 
 
 def render_services(agent: meta.AgentRef, component: str) -> list[dict[str, Any]]:

@@ -38,11 +38,13 @@ async def say(stub: Stub, session_id: str, text: str, now: str = NOW) -> fsm_pb2
     return await stub.ProcessTurn(fsm_pb2.TurnRequest(session_id=session_id, text=text, now=now), timeout=15)
 
 
-async def up_to_read_back(stub: Stub, session_id: str, when: str, name: str,
-                          purpose: str = "Thesis supervision.") -> fsm_pb2.TurnResponse:
+async def up_to_read_back(
+    stub: Stub, session_id: str, when: str, name: str, purpose: str = "Thesis supervision."
+) -> fsm_pb2.TurnResponse:
     """Start a dialogue with a date and time, answer the remaining questions, stop at the read-back."""
-    reply = await stub.Start(fsm_pb2.StartRequest(session_id=session_id, now=NOW, text=f"I'd like an appointment "
-                                                                                         f"{when}."))
+    reply = await stub.Start(
+        fsm_pb2.StartRequest(session_id=session_id, now=NOW, text=f"I'd like an appointment {when}.")
+    )
     answers = {"WAITING_FOR_PURPOSE": purpose, "WAITING_FOR_NAME": name}
     while reply.state.state in answers:
         reply = await say(stub, session_id, answers[reply.state.state])
@@ -55,8 +57,12 @@ async def test_a_whole_dialogue_books_one_appointment(stub: Stub) -> None:
     opening = await stub.Start(fsm_pb2.StartRequest(session_id=sid, now=NOW, text="I'd like to book an appointment"))
     assert opening.state.state == "WAITING_FOR_DATE" and opening.state.expecting == "preferred_date"
     assert opening.timing.total_ms > 0
-    steps = [("Monday the 9th please", "WAITING_FOR_TIME"), ("2 pm", "WAITING_FOR_PURPOSE"),
-             ("It's about my thesis supervision.", "WAITING_FOR_NAME"), ("Lena Hoffmann", "CONFIRMATION")]
+    steps = [
+        ("Monday the 9th please", "WAITING_FOR_TIME"),
+        ("2 pm", "WAITING_FOR_PURPOSE"),
+        ("It's about my thesis supervision.", "WAITING_FOR_NAME"),
+        ("Lena Hoffmann", "CONFIRMATION"),
+    ]
     for text, state in steps:
         reply = await say(stub, sid, text)
         assert reply.state.state == state, reply.reply
@@ -68,8 +74,7 @@ async def test_a_whole_dialogue_books_one_appointment(stub: Stub) -> None:
     assert {s.stage for s in done.timing.stages} >= {"load", "understand", "decide", "book", "save"}
     again = await say(stub, sid, "yes")  # a retried confirmation does not book twice
     assert again.state.appointment.code == code
-    listed = await stub.ListAppointments(fsm_pb2.ListAppointmentsRequest(user_name="lena hoffmann",
-                                                                         date="2026-03-09"))
+    listed = await stub.ListAppointments(fsm_pb2.ListAppointmentsRequest(user_name="lena hoffmann", date="2026-03-09"))
     assert [a.code for a in listed.appointments] == [code]
     state = await stub.Get(fsm_pb2.GetRequest(session_id=sid))
     assert state.state == "COMPLETED" and state.slots.preferred_time == "14:00"
@@ -89,8 +94,11 @@ async def test_refusals_explain_why_and_offer_alternatives(stub: Stub) -> None:
     assert (await say(stub, other, "yes")).state.state == "COMPLETED"
     taken = await say(stub, sid, "11 am")
     assert taken.rejection_code == "taken" and len(taken.alternatives) == 3
-    assert {(a.date, a.time) for a in taken.alternatives} == {("2026-03-03", "10:30"), ("2026-03-03", "11:30"),
-                                                              ("2026-03-03", "10:00")}
+    assert {(a.date, a.time) for a in taken.alternatives} == {
+        ("2026-03-03", "10:30"),
+        ("2026-03-03", "11:30"),
+        ("2026-03-03", "10:00"),
+    }
 
 
 async def test_two_confirmations_of_one_slot_book_exactly_once(stub: Stub, backends: BackendEndpoints) -> None:
@@ -122,16 +130,19 @@ async def test_cancel_reschedule_and_status_by_code_or_name(stub: Stub) -> None:
     sid = session()
     await up_to_read_back(stub, sid, "on Friday at 9 am", "Eva Brandt")
     code = (await say(stub, sid, "yes")).state.appointment.code
-    moved = await stub.RescheduleAppointment(fsm_pb2.RescheduleAppointmentRequest(
-        code=code.lower(), date="2026-03-10", time="09:30", now=NOW))
+    moved = await stub.RescheduleAppointment(
+        fsm_pb2.RescheduleAppointmentRequest(code=code.lower(), date="2026-03-10", time="09:30", now=NOW)
+    )
     assert (moved.appointment.date, moved.appointment.time) == ("2026-03-10", "09:30")
     assert "Tuesday, March 10th at 9:30 a.m." in moved.message
     with pytest.raises(grpc.aio.AioRpcError) as refused:
-        await stub.RescheduleAppointment(fsm_pb2.RescheduleAppointmentRequest(
-            code=code, date="2026-03-14", time="09:30", now=NOW))
+        await stub.RescheduleAppointment(
+            fsm_pb2.RescheduleAppointmentRequest(code=code, date="2026-03-14", time="09:30", now=NOW)
+        )
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "Saturday" in str(refused.value.details())
-    cancelled = await stub.CancelAppointment(fsm_pb2.CancelAppointmentRequest(
-        user_name="EVA BRANDT", date="2026-03-10", now=NOW))
+    cancelled = await stub.CancelAppointment(
+        fsm_pb2.CancelAppointmentRequest(user_name="EVA BRANDT", date="2026-03-10", now=NOW)
+    )
     assert cancelled.appointment.code == code and cancelled.appointment.status == "cancelled"
     listed = await stub.ListAppointments(fsm_pb2.ListAppointmentsRequest(code=code, include_cancelled=True))
     assert [a.status for a in listed.appointments] == ["cancelled"]
@@ -145,8 +156,9 @@ async def test_a_taken_slot_refuses_a_reschedule_with_alternatives(stub: Stub) -
         await up_to_read_back(stub, sid, f"on March 11th at {time}", name)
         codes.append((await say(stub, sid, "yes")).state.appointment.code)
     with pytest.raises(grpc.aio.AioRpcError) as taken:
-        await stub.RescheduleAppointment(fsm_pb2.RescheduleAppointmentRequest(
-            code=codes[1], date="2026-03-11", time="10:00", now=NOW))
+        await stub.RescheduleAppointment(
+            fsm_pb2.RescheduleAppointmentRequest(code=codes[1], date="2026-03-11", time="10:00", now=NOW)
+        )
     assert taken.value.code() == grpc.StatusCode.ALREADY_EXISTS
     assert "already taken" in str(taken.value.details()) and "nearest free" in str(taken.value.details())
 
@@ -172,15 +184,20 @@ async def test_the_flow_can_be_cancelled_by_rpc_or_by_voice(stub: Stub) -> None:
     assert (await say(stub, by_voice, "Never mind, cancel that.")).state.state == "CANCELLED"
 
 
-@pytest.mark.parametrize(("call", "code"), [
-    ("ProcessTurn", grpc.StatusCode.NOT_FOUND),
-    ("Get", grpc.StatusCode.NOT_FOUND),
-    ("Cancel", grpc.StatusCode.NOT_FOUND),
-])
+@pytest.mark.parametrize(
+    ("call", "code"),
+    [
+        ("ProcessTurn", grpc.StatusCode.NOT_FOUND),
+        ("Get", grpc.StatusCode.NOT_FOUND),
+        ("Cancel", grpc.StatusCode.NOT_FOUND),
+    ],
+)
 async def test_unknown_sessions_are_not_found(stub: Stub, call: str, code: grpc.StatusCode) -> None:
-    requests = {"ProcessTurn": fsm_pb2.TurnRequest(session_id="never-started", text="hello"),
-                "Get": fsm_pb2.GetRequest(session_id="never-started"),
-                "Cancel": fsm_pb2.CancelRequest(session_id="never-started")}
+    requests = {
+        "ProcessTurn": fsm_pb2.TurnRequest(session_id="never-started", text="hello"),
+        "Get": fsm_pb2.GetRequest(session_id="never-started"),
+        "Cancel": fsm_pb2.CancelRequest(session_id="never-started"),
+    }
     with pytest.raises(grpc.aio.AioRpcError) as failure:
         await getattr(stub, call)(requests[call])
     assert failure.value.code() == code
@@ -202,8 +219,7 @@ async def test_bad_input_is_invalid_argument_and_the_service_keeps_serving(stub:
         stub.ListAppointments(fsm_pb2.ListAppointmentsRequest(limit=-1)),
         stub.CancelAppointment(fsm_pb2.CancelAppointmentRequest(code="O0O0O0")),
         stub.CancelAppointment(fsm_pb2.CancelAppointmentRequest(user_name="Lena Hoffmann")),
-        stub.RescheduleAppointment(fsm_pb2.RescheduleAppointmentRequest(code="AAAAAA", date="2026-03-05",
-                                                                        time="9:30")),
+        stub.RescheduleAppointment(fsm_pb2.RescheduleAppointmentRequest(code="AAAAAA", date="2026-03-05", time="9:30")),
     ]
     for call in bad_calls:
         with pytest.raises(grpc.aio.AioRpcError) as failure:

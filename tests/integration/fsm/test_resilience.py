@@ -38,7 +38,10 @@ class FsmProcess:
     def start(self) -> str:
         port = free_port()
         self.process = ManagedProcess(
-            "fsm", [sys.executable, "-m", "services.fsm"], self.logs / f"fsm-{port}.log", cwd=REPO_ROOT,
+            "fsm",
+            [sys.executable, "-m", "services.fsm"],
+            self.logs / f"fsm-{port}.log",
+            cwd=REPO_ROOT,
             env=service_env(self.backends, {"VA_GRPC_PORT": str(port), "VA_METRICS_PORT": "0", **self.env}),
         ).start()
         self.address = f"127.0.0.1:{port}"
@@ -74,8 +77,9 @@ def turn(address: str, session_id: str, text: str) -> fsm_pb2.TurnResponse:
     return call(address, "ProcessTurn", fsm_pb2.TurnRequest(session_id=session_id, text=text, now=NOW))
 
 
-def test_a_restart_mid_dialogue_loses_nothing(backends: BackendEndpoints, tmp_path: Path,
-                                             fsm_processes: list[FsmProcess]) -> None:
+def test_a_restart_mid_dialogue_loses_nothing(
+    backends: BackendEndpoints, tmp_path: Path, fsm_processes: list[FsmProcess]
+) -> None:
     fsm = launch(fsm_processes, backends, tmp_path, VA_AGENT="it/fsm-restart")
     sid = f"restart-{uuid.uuid4().hex[:8]}"
     call(fsm.address, "Start", fsm_pb2.StartRequest(session_id=sid, now=NOW, text="I'd like an appointment"))
@@ -91,7 +95,8 @@ def test_a_restart_mid_dialogue_loses_nothing(backends: BackendEndpoints, tmp_pa
 
 
 def test_mongodb_down_at_the_confirmation_is_unavailable_and_a_retry_books_once(
-        backends: BackendEndpoints, tmp_path: Path, fsm_processes: list[FsmProcess]) -> None:
+    backends: BackendEndpoints, tmp_path: Path, fsm_processes: list[FsmProcess]
+) -> None:
     mongo, mongo_url = start_mongo(tmp_path / "own-mongo")
     try:
         fsm = launch(fsm_processes, backends, tmp_path, VA_AGENT="it/fsm-outage", VA_MONGO_URL=mongo_url)
@@ -128,11 +133,14 @@ def test_mongodb_down_at_the_confirmation_is_unavailable_and_a_retry_books_once(
         mongo.stop()
 
 
-def test_per_agent_rules_come_from_the_rules_file(backends: BackendEndpoints, tmp_path: Path,
-                                                 fsm_processes: list[FsmProcess]) -> None:
+def test_per_agent_rules_come_from_the_rules_file(
+    backends: BackendEndpoints, tmp_path: Path, fsm_processes: list[FsmProcess]
+) -> None:
     rules = tmp_path / "rules.yaml"
-    rules.write_text("days: [monday, tuesday, wednesday, thursday, friday, saturday]\nopens: '10:00'\n"
-                     "closes: '14:00'\nslot_minutes: 60\n")
+    rules.write_text(
+        "days: [monday, tuesday, wednesday, thursday, friday, saturday]\nopens: '10:00'\n"
+        "closes: '14:00'\nslot_minutes: 60\n"
+    )
     fsm = launch(fsm_processes, backends, tmp_path, VA_AGENT="it/fsm-rules", VA_BOOKING_RULES_FILE=str(rules))
     sid = f"rules-{uuid.uuid4().hex[:8]}"
     opening = call(fsm.address, "Start", fsm_pb2.StartRequest(session_id=sid, now=NOW, text="Saturday at 11 am"))
@@ -147,9 +155,15 @@ def test_a_bad_rules_file_stops_the_service_with_a_clear_message(backends: Backe
     rules = tmp_path / "rules.yaml"
     rules.write_text("slot_minutes: -5\n")
     log = tmp_path / "bad.log"
-    process = ManagedProcess("fsm", [sys.executable, "-m", "services.fsm"], log, cwd=REPO_ROOT,
-                             env=service_env(backends, {"VA_GRPC_PORT": str(free_port()), "VA_METRICS_PORT": "0",
-                                                        "VA_BOOKING_RULES_FILE": str(rules)})).start()
+    process = ManagedProcess(
+        "fsm",
+        [sys.executable, "-m", "services.fsm"],
+        log,
+        cwd=REPO_ROOT,
+        env=service_env(
+            backends, {"VA_GRPC_PORT": str(free_port()), "VA_METRICS_PORT": "0", "VA_BOOKING_RULES_FILE": str(rules)}
+        ),
+    ).start()
     try:
         assert process.popen is not None and process.popen.wait(timeout=30) != 0
     finally:

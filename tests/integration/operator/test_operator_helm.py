@@ -19,11 +19,12 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
-from tests.integration.operator.helm_binary import helm_binary
 from voiceagent_operator import kinds, meta
 from voiceagent_operator.children import render_children, render_reindex_job
 from voiceagent_operator.config import OperatorConfig
 from voiceagent_operator.spec import parse_spec
+
+from tests.integration.operator.helm_binary import helm_binary
 
 pytestmark = pytest.mark.integration
 
@@ -36,10 +37,24 @@ RELEASE, NAMESPACE = "voiceagent", "voiceagent-system"
 
 VALUES = {
     "defaults": [],
-    "everything": ["--set", "backends.redis.enabled=true", "--set", "backends.minio.enabled=true",
-                   "--set", "backends.mongodb.enabled=true", "--set", "backends.qdrant.enabled=true",
-                   "--set", "backends.persistence.enabled=true", "--set", "serviceMonitor.enabled=true",
-                   "--set", "operator.watchNamespaces={team-a,team-b}", "--set", "operator.replicas=1"],
+    "everything": [
+        "--set",
+        "backends.redis.enabled=true",
+        "--set",
+        "backends.minio.enabled=true",
+        "--set",
+        "backends.mongodb.enabled=true",
+        "--set",
+        "backends.qdrant.enabled=true",
+        "--set",
+        "backends.persistence.enabled=true",
+        "--set",
+        "serviceMonitor.enabled=true",
+        "--set",
+        "operator.watchNamespaces={team-a,team-b}",
+        "--set",
+        "operator.replicas=1",
+    ],
 }
 
 
@@ -80,8 +95,14 @@ def test_lint(helm: Path, values: str) -> None:
 @pytest.mark.parametrize("values", VALUES)
 def test_chart_manifests_are_valid(helm: Path, values: str) -> None:
     docs = template(helm, "--include-crds", *VALUES[values])
-    assert {doc["kind"] for doc in docs} >= {"CustomResourceDefinition", "Deployment", "ServiceAccount",
-                                             "ClusterRole", "ClusterRoleBinding", "Service"}
+    assert {doc["kind"] for doc in docs} >= {
+        "CustomResourceDefinition",
+        "Deployment",
+        "ServiceAccount",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Service",
+    }
     for doc in docs:
         if doc["kind"] not in NOT_BUILT_IN:
             validate(doc)
@@ -92,8 +113,10 @@ def test_rendered_children_are_valid(sample: str) -> None:
     body = yaml.safe_load((REPO / "k8s" / "samples" / f"{sample}.yaml").read_text())
     agent = meta.AgentRef(body["metadata"]["name"], body["metadata"].get("namespace", "default"), "uid-1")
     spec = parse_spec(agent.name, body["spec"])
-    for child in [*render_children(agent, spec, "ghcr.io/voiceagent/services:0.1.0"),
-                  render_reindex_job(agent, spec, "0123456789abcdef", "ghcr.io/voiceagent/services:0.1.0")]:
+    for child in [
+        *render_children(agent, spec, "ghcr.io/voiceagent/services:0.1.0"),
+        render_reindex_job(agent, spec, "0123456789abcdef", "ghcr.io/voiceagent/services:0.1.0"),
+    ]:
         validate(child)
 
 
@@ -133,10 +156,10 @@ def test_namespaced_mode_binds_per_namespace(helm: Path) -> None:
     bindings = [doc for doc in docs if doc["kind"] == "RoleBinding"]
     assert sorted(doc["metadata"]["namespace"] for doc in bindings) == ["team-a", "team-b"]
     assert all(doc["roleRef"]["name"] == f"{RELEASE}-agents" for doc in bindings)
-    assert not [doc for doc in docs if doc["kind"] == "ClusterRoleBinding"
-                and doc["metadata"]["name"] == f"{RELEASE}-agents"]
-    assert sorted(doc["metadata"]["namespace"] for doc in docs if doc["kind"] == "KopfPeering") == [
-        "team-a", "team-b"]
+    assert not [
+        doc for doc in docs if doc["kind"] == "ClusterRoleBinding" and doc["metadata"]["name"] == f"{RELEASE}-agents"
+    ]
+    assert sorted(doc["metadata"]["namespace"] for doc in docs if doc["kind"] == "KopfPeering") == ["team-a", "team-b"]
 
 
 def test_operator_deployment_configures_the_operator(helm: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -164,11 +187,17 @@ def test_bundled_backends_match_the_minimal_sample(helm: Path) -> None:
 
 def plain_manifest(helm: Path) -> str:
     namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}
-    header = ("# Generated from charts/voiceagent with `helm template voiceagent charts/voiceagent"
-              f" -n {NAMESPACE}` (see tests/integration/operator/test_operator_helm.py): do not edit.\n"
-              "# Install the CRDs first: kubectl apply -f k8s/crd.yaml -f k8s/kopf-peerings.yaml\n")
-    return header + "---\n" + yaml.safe_dump(namespace, sort_keys=False) + run_helm(
-        helm, "template", RELEASE, str(CHART), "--namespace", NAMESPACE)
+    header = (
+        "# Generated from charts/voiceagent with `helm template voiceagent charts/voiceagent"
+        f" -n {NAMESPACE}` (see tests/integration/operator/test_operator_helm.py): do not edit.\n"
+        "# Install the CRDs first: kubectl apply -f k8s/crd.yaml -f k8s/kopf-peerings.yaml\n"
+    )
+    return (
+        header
+        + "---\n"
+        + yaml.safe_dump(namespace, sort_keys=False)
+        + run_helm(helm, "template", RELEASE, str(CHART), "--namespace", NAMESPACE)
+    )
 
 
 def test_plain_manifests_are_generated_from_the_chart(helm: Path) -> None:

@@ -63,8 +63,9 @@ async def create(k8s: Emulator, body: dict[str, Any]) -> str:
 
 
 async def patch(k8s: Emulator, kind: kinds.Kind, name: str, changes: dict[str, Any]) -> None:
-    async with k8s.patch(kind.path(NS, name), json=changes,
-                         headers={"Content-Type": "application/merge-patch+json"}) as response:
+    async with k8s.patch(
+        kind.path(NS, name), json=changes, headers={"Content-Type": "application/merge-patch+json"}
+    ) as response:
         assert response.status == 200, await response.text()
 
 
@@ -85,9 +86,20 @@ async def test_status_follows_the_deployments(k8s: Emulator, operator: OperatorT
     name = await create(k8s, sample())
     await eventually(lambda: len(children(k8s, name)) == 38)
     for component in meta.COMPONENTS:
-        await patch(k8s, kinds.DEPLOYMENT, f"{name}-{component}", {"status": {
-            "observedGeneration": 1, "replicas": 1, "readyReplicas": 1, "updatedReplicas": 1,
-            "conditions": [{"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"}]}})
+        await patch(
+            k8s,
+            kinds.DEPLOYMENT,
+            f"{name}-{component}",
+            {
+                "status": {
+                    "observedGeneration": 1,
+                    "replicas": 1,
+                    "readyReplicas": 1,
+                    "updatedReplicas": 1,
+                    "conditions": [{"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"}],
+                }
+            },
+        )
     ready = await eventually(lambda: agent(k8s, name)["status"]["phase"] == "Ready" and agent(k8s, name))
     assert ready["status"]["ready"] == "6/6"
     assert condition(ready, "Ready")["status"] == "True"
@@ -104,8 +116,15 @@ async def test_update_patches_children_but_not_the_hpa_replicas(k8s: Emulator, o
     before = children(k8s, name)
     await patch(k8s, kinds.DEPLOYMENT, f"{name}-stt", {"spec": {"replicas": 5}})  # as the HPA would
 
-    await patch(k8s, kinds.VOICE_AGENT, name, {"metadata": {"generation": 2}, "spec": {
-        "components": {"stt": {"image": "registry.test/stt:2"}}, "booking": {"slotMinutes": 15}}})
+    await patch(
+        k8s,
+        kinds.VOICE_AGENT,
+        name,
+        {
+            "metadata": {"generation": 2},
+            "spec": {"components": {"stt": {"image": "registry.test/stt:2"}}, "booking": {"slotMinutes": 15}},
+        },
+    )
 
     def updated() -> bool:
         stt = get(k8s, kinds.DEPLOYMENT, f"{name}-stt")
@@ -117,8 +136,9 @@ async def test_update_patches_children_but_not_the_hpa_replicas(k8s: Emulator, o
     checksum = meta.CONFIG_CHECKSUM_ANNOTATION
 
     def annotation(objects: dict[tuple[str, str], dict[str, Any]], component: str) -> str:
-        return str(objects["Deployment", f"{name}-{component}"]["spec"]["template"]["metadata"]["annotations"][
-            checksum])
+        return str(
+            objects["Deployment", f"{name}-{component}"]["spec"]["template"]["metadata"]["annotations"][checksum]
+        )
 
     assert annotation(after, "fsm") != annotation(before, "fsm")
     assert annotation(after, "intent") == annotation(before, "intent")
@@ -131,15 +151,23 @@ async def test_drift_is_restored(k8s: Emulator, operator: OperatorThread) -> Non
     await eventually(lambda: len(children(k8s, name)) == 38)
     async with k8s.delete(kinds.SERVICE.path(NS, f"{name}-stt")) as response:
         assert response.status == 200
-    await patch(k8s, kinds.DEPLOYMENT, f"{name}-rag", {"spec": {"template": {"spec": {"containers": [
-        {"name": "rag", "image": "evil:latest"}]}}}})
+    await patch(
+        k8s,
+        kinds.DEPLOYMENT,
+        f"{name}-rag",
+        {"spec": {"template": {"spec": {"containers": [{"name": "rag", "image": "evil:latest"}]}}}},
+    )
     await patch(k8s, kinds.CONFIG_MAP, f"{name}-config", {"data": {"booking.yaml": "days: []"}})
 
     def restored() -> bool:
         rag, config = get(k8s, kinds.DEPLOYMENT, f"{name}-rag"), get(k8s, kinds.CONFIG_MAP, f"{name}-config")
-        return (get(k8s, kinds.SERVICE, f"{name}-stt") is not None and rag is not None and config is not None
-                and container(rag)["image"] == "registry.test/services:1"
-                and "monday" in config["data"]["booking.yaml"])
+        return (
+            get(k8s, kinds.SERVICE, f"{name}-stt") is not None
+            and rag is not None
+            and config is not None
+            and container(rag)["image"] == "registry.test/services:1"
+            and "monday" in config["data"]["booking.yaml"]
+        )
 
     await eventually(restored)
 
@@ -148,17 +176,20 @@ async def test_invalid_spec_becomes_a_condition(k8s: Emulator, operator: Operato
     body = sample()
     body["spec"]["knowledgeBase"] = {"configMap": {"name": "kb"}, "s3": {"prefix": "kb/"}}
     name = await create(k8s, body)
-    failed = await eventually(lambda: agent(k8s, name).get("status", {}).get("phase") == "Failed"
-                              and agent(k8s, name))
+    failed = await eventually(lambda: agent(k8s, name).get("status", {}).get("phase") == "Failed" and agent(k8s, name))
     ready = condition(failed, "Ready")
     assert (ready["status"], ready["reason"]) == ("False", "InvalidSpec")
     assert "spec.knowledgeBase: exactly one of configMap or s3 must be set" in ready["message"]
     assert children(k8s, name) == {}
-    await eventually(lambda: any(obj.raw.get("reason") == "InvalidSpec" for (resource, _, _), obj
-                                 in k8s.objects.items() if resource.plural == "events" and not obj.deleted))
+    await eventually(
+        lambda: any(
+            obj.raw.get("reason") == "InvalidSpec"
+            for (resource, _, _), obj in k8s.objects.items()
+            if resource.plural == "events" and not obj.deleted
+        )
+    )
 
-    await patch(k8s, kinds.VOICE_AGENT, name, {"metadata": {"generation": 2},
-                                               "spec": {"knowledgeBase": {"s3": None}}})
+    await patch(k8s, kinds.VOICE_AGENT, name, {"metadata": {"generation": 2}, "spec": {"knowledgeBase": {"s3": None}}})
     await eventually(lambda: len(children(k8s, name)) == 38)
     await eventually(lambda: agent(k8s, name)["status"]["phase"] != "Failed")
 
@@ -166,8 +197,12 @@ async def test_invalid_spec_becomes_a_condition(k8s: Emulator, operator: Operato
 async def test_removing_a_component_deletes_its_children(k8s: Emulator, operator: OperatorThread) -> None:
     name = await create(k8s, sample())
     await eventually(lambda: len(children(k8s, name)) == 38)
-    await patch(k8s, kinds.VOICE_AGENT, name, {"metadata": {"generation": 2},
-                                               "spec": {"components": {"tts": {"enabled": False}}}})
+    await patch(
+        k8s,
+        kinds.VOICE_AGENT,
+        name,
+        {"metadata": {"generation": 2}, "spec": {"components": {"tts": {"enabled": False}}}},
+    )
     remaining = await eventually(lambda: len(children(k8s, name)) == 32 and children(k8s, name))
     assert not [key for key in remaining if key[1].startswith(f"{name}-tts")]
     gateway_env = {var["name"] for var in container(remaining["Deployment", f"{name}-gateway"])["env"]}
@@ -176,8 +211,12 @@ async def test_removing_a_component_deletes_its_children(k8s: Emulator, operator
 
 
 async def test_knowledge_base_change_triggers_a_reindex(k8s: Emulator, operator: OperatorThread) -> None:
-    kb = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "leibniz-kb", "namespace": NS},
-          "data": {"hours.md": "# Opening hours\nMonday to Friday, 9 to 5."}}
+    kb = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "leibniz-kb", "namespace": NS},
+        "data": {"hours.md": "# Opening hours\nMonday to Friday, 9 to 5."},
+    }
     async with k8s.post(kinds.CONFIG_MAP.path(NS), json=kb) as response:
         assert response.status == 200
     body = sample()

@@ -61,8 +61,13 @@ def embedder() -> Iterator[Embedder]:
 
 @pytest.fixture(scope="session")
 def s3_settings(backends: BackendEndpoints) -> S3Settings:
-    return S3Settings(endpoint=backends.s3_endpoint, access_key=backends.s3_access_key,
-                      secret_key=backends.s3_secret_key, bucket=backends.s3_bucket, secure=False)
+    return S3Settings(
+        endpoint=backends.s3_endpoint,
+        access_key=backends.s3_access_key,
+        secret_key=backends.s3_secret_key,
+        bucket=backends.s3_bucket,
+        secure=False,
+    )
 
 
 @pytest.fixture
@@ -75,8 +80,13 @@ async def redis(backends: BackendEndpoints) -> AsyncIterator[aioredis.Redis]:
 @pytest.fixture
 def rag_settings(backends: BackendEndpoints, small_kb: Path) -> Callable[..., RagSettings]:
     def make(**overrides: object) -> RagSettings:
-        values: dict[str, object] = {"agent": AGENT, "redis_url": backends.redis_url, "kb_source": str(small_kb),
-                                     "state_refresh_s": 0.0, **overrides}
+        values: dict[str, object] = {
+            "agent": AGENT,
+            "redis_url": backends.redis_url,
+            "kb_source": str(small_kb),
+            "state_refresh_s": 0.0,
+            **overrides,
+        }
         return RagSettings(**values)  # type: ignore[arg-type]
 
     return make

@@ -54,8 +54,10 @@ async def test_category_filter_restricts_sources(make_engine: EngineFactory) -> 
     assert "€" in result.answer
 
 
-@pytest.mark.parametrize("question", ["what's the weather like today", "book a table at a restaurant for two",
-                                      "who won the football match last night"])
+@pytest.mark.parametrize(
+    "question",
+    ["what's the weather like today", "book a table at a restaurant for two", "who won the football match last night"],
+)
 async def test_out_of_domain_questions_are_not_answered(make_engine: EngineFactory, question: str) -> None:
     engine = await make_engine()
     result = await engine.query(question)
@@ -120,7 +122,8 @@ async def test_queries_keep_working_during_a_reindex(make_engine: EngineFactory,
     engine = await make_engine(kb_source=str(editable_kb))
     (editable_kb / "library" / "new-services.md").write_text(
         "# New Library Services\n\n## Laptop loans\nThe library lends laptops for up to 7 days at the desk.\n\n"
-        "## Book scanners\nTwo book scanners on the second floor save scans to a USB stick or by email.\n")
+        "## Book scanners\nTwo book scanners on the second floor save scans to a USB stick or by email.\n"
+    )
     reindex = asyncio.create_task(engine.reindex())
     answered = 0
     questions = [BORROW, "When is the library open on Saturdays?", "Where can I print?", "How much is a single room?"]
@@ -168,7 +171,9 @@ async def test_qdrant_down_is_unavailable(make_engine: EngineFactory) -> None:
     dead_url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(BackendUnavailable, match="Qdrant"):
         await connect_qdrant(url=dead_url)
-    engine = await make_engine(qdrant=AsyncQdrantClient(url=dead_url, timeout=2, check_compatibility=False), start=False)
+    engine = await make_engine(
+        qdrant=AsyncQdrantClient(url=dead_url, timeout=2, check_compatibility=False), start=False
+    )
     with pytest.raises(BackendUnavailable, match="Qdrant"):
         await engine.start()
     with pytest.raises(BackendUnavailable, match="Qdrant"):

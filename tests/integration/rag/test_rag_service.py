@@ -42,9 +42,7 @@ async def stub(rag_service: str) -> AsyncIterator[rag_pb2_grpc.KnowledgeBaseStub
         yield rag_pb2_grpc.KnowledgeBaseStub(channel)
 
 
-async def test_query_stats_and_reindex_over_grpc(
-    stub: rag_pb2_grpc.KnowledgeBaseStub, redis: aioredis.Redis
-) -> None:
+async def test_query_stats_and_reindex_over_grpc(stub: rag_pb2_grpc.KnowledgeBaseStub, redis: aioredis.Redis) -> None:
     async for key in redis.scan_iter(match=f"va:{AGENT}:cache:*"):  # in-process tests share this tenant
         await redis.delete(key)
     stats = await stub.Stats(rag_pb2.StatsRequest(), timeout=10)
@@ -52,8 +50,7 @@ async def test_query_stats_and_reindex_over_grpc(
     assert stats.collection == f"tests--rag-kb-{stats.kb_revision[:12]}" and stats.indexed_at
     assert stats.embedding_model.startswith("multilingual-e5-small")
 
-    answer = await stub.Query(rag_pb2.QueryRequest(query="How long can I borrow a book?", session_id="s1"),
-                              timeout=10)
+    answer = await stub.Query(rag_pb2.QueryRequest(query="How long can I borrow a book?", session_id="s1"), timeout=10)
     assert answer.found and answer.kb_revision == stats.kb_revision and answer.generator == "extractive"
     assert answer.sources[0].category == "library" and answer.sources[0].snippet and answer.sources[0].chunk_id
     assert {timing.stage for timing in answer.timing.stages} >= {"embed", "search", "answer"}
@@ -116,11 +113,18 @@ async def test_grpc_serves_cached_answers_and_unavailable_while_qdrant_is_down(
         await started.stop(0)
 
 
-def run_module(module: str, backends: BackendEndpoints, timeout_s: float, *args: str, **env: str
-               ) -> subprocess.CompletedProcess[str]:
+def run_module(
+    module: str, backends: BackendEndpoints, timeout_s: float, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", module, *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout_s,
-        env=service_env(backends, {"VA_AGENT": AGENT, "VA_LOG_JSON": "false", **env}), check=False)
+        [sys.executable, "-m", module, *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        env=service_env(backends, {"VA_AGENT": AGENT, "VA_LOG_JSON": "false", **env}),
+        check=False,
+    )
 
 
 def test_reindex_job_builds_once_and_reports_failures(
@@ -139,15 +143,27 @@ def test_reindex_job_builds_once_and_reports_failures(
     missing = run_module("services.rag.reindex", backends, 120, **{**env, "VA_KB_SOURCE": str(small_kb / "nope")})
     assert missing.returncode == 1 and "does not exist" in missing.stderr
 
-    dead = run_module("services.rag.reindex", backends, 120, VA_KB_SOURCE=str(small_kb),
-                      VA_QDRANT_URL=f"http://127.0.0.1:{free_port()}")
+    dead = run_module(
+        "services.rag.reindex",
+        backends,
+        120,
+        VA_KB_SOURCE=str(small_kb),
+        VA_QDRANT_URL=f"http://127.0.0.1:{free_port()}",
+    )
     assert dead.returncode == 1 and "Qdrant" in dead.stderr and "Traceback" not in dead.stderr
 
 
 def test_service_with_qdrant_down_at_start_exits_with_a_clear_reason(
     backends: BackendEndpoints, small_kb: Path
 ) -> None:
-    stopped = run_module("services.rag", backends, 120, VA_KB_SOURCE=str(small_kb), VA_GRPC_PORT=str(free_port()),
-                         VA_METRICS_PORT="0", VA_QDRANT_URL=f"http://127.0.0.1:{free_port()}")
+    stopped = run_module(
+        "services.rag",
+        backends,
+        120,
+        VA_KB_SOURCE=str(small_kb),
+        VA_GRPC_PORT=str(free_port()),
+        VA_METRICS_PORT="0",
+        VA_QDRANT_URL=f"http://127.0.0.1:{free_port()}",
+    )
     assert stopped.returncode != 0
     assert "cannot start" in stopped.stderr and "Qdrant" in stopped.stderr

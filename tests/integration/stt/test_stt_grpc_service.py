@@ -15,8 +15,8 @@ import soxr
 from voiceagent.v1 import common_pb2, stt_pb2
 from voiceagent.v1.stt_pb2_grpc import SpeechToTextStub as Stub
 
-from tests.support.speech import pcm16, silence, speech
 from services.stt.wer import word_errors
+from tests.support.speech import pcm16, silence, speech
 
 pytestmark = pytest.mark.integration
 
@@ -28,8 +28,14 @@ CHUNK_MS = 100
 @pytest.fixture(scope="module")
 def address(start_service: Callable[..., str]) -> str:
     """An unthrottled server (clients may stream faster than real time) with short limits."""
-    return start_service("stt", VA_STT_RATE_LIMIT="off", VA_STT_IDLE_TIMEOUT_S="2", VA_STT_MAX_STREAM_S="20",
-                         VA_STT_DECODE_WORKERS="2", VA_STT_DECODE_THREADS="1")
+    return start_service(
+        "stt",
+        VA_STT_RATE_LIMIT="off",
+        VA_STT_IDLE_TIMEOUT_S="2",
+        VA_STT_MAX_STREAM_S="20",
+        VA_STT_DECODE_WORKERS="2",
+        VA_STT_DECODE_THREADS="1",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -60,25 +66,30 @@ def second_audio() -> np.ndarray:
     return speech(SECOND)
 
 
-def config(rate: int = 16000, encoding: common_pb2.AudioEncoding = common_pb2.PCM16,
-           **kwargs: Any) -> stt_pb2.StreamingRecognizeRequest:
+def config(
+    rate: int = 16000, encoding: common_pb2.AudioEncoding = common_pb2.PCM16, **kwargs: Any
+) -> stt_pb2.StreamingRecognizeRequest:
     audio_format = common_pb2.AudioFormat(encoding=encoding, sample_rate_hz=rate)
     return stt_pb2.StreamingRecognizeRequest(
         config=stt_pb2.RecognitionConfig(format=audio_format, language="en", session_id="it-stt", **kwargs)
     )
 
 
-def audio_requests(audio: np.ndarray, rate: int = 16000, chunk_ms: int = CHUNK_MS,
-                   ) -> list[stt_pb2.StreamingRecognizeRequest]:
+def audio_requests(
+    audio: np.ndarray,
+    rate: int = 16000,
+    chunk_ms: int = CHUNK_MS,
+) -> list[stt_pb2.StreamingRecognizeRequest]:
     if rate != 16000:
         audio = soxr.resample(audio, 16000, rate).astype(np.float32)
     data = pcm16(audio)
     step = rate * 2 * chunk_ms // 1000
-    return [stt_pb2.StreamingRecognizeRequest(audio=data[i:i + step]) for i in range(0, len(data), step)]
+    return [stt_pb2.StreamingRecognizeRequest(audio=data[i : i + step]) for i in range(0, len(data), step)]
 
 
-async def paced(requests: Iterable[stt_pb2.StreamingRecognizeRequest], interval_s: float = 0.0,
-                then_wait_s: float = 0.0) -> AsyncIterator[stt_pb2.StreamingRecognizeRequest]:
+async def paced(
+    requests: Iterable[stt_pb2.StreamingRecognizeRequest], interval_s: float = 0.0, then_wait_s: float = 0.0
+) -> AsyncIterator[stt_pb2.StreamingRecognizeRequest]:
     for request in requests:
         yield request
         if interval_s:
@@ -86,8 +97,10 @@ async def paced(requests: Iterable[stt_pb2.StreamingRecognizeRequest], interval_
     await asyncio.sleep(then_wait_s)
 
 
-async def stream(stub: Stub, requests: AsyncIterator[stt_pb2.StreamingRecognizeRequest],
-                 ) -> list[stt_pb2.StreamingRecognizeResponse]:
+async def stream(
+    stub: Stub,
+    requests: AsyncIterator[stt_pb2.StreamingRecognizeRequest],
+) -> list[stt_pb2.StreamingRecognizeResponse]:
     return [response async for response in stub.StreamingRecognize(requests, timeout=60)]
 
 
@@ -123,8 +136,9 @@ async def test_other_sample_rates_are_resampled(stub: Stub, first_audio: np.ndar
     assert_heard(FIRST, responses[-1].final.text)
 
 
-async def test_one_stream_carries_several_utterances(stub: Stub, first_audio: np.ndarray,
-                                                     second_audio: np.ndarray) -> None:
+async def test_one_stream_carries_several_utterances(
+    stub: Stub, first_audio: np.ndarray, second_audio: np.ndarray
+) -> None:
     audio = np.concatenate([first_audio, silence(0.5), second_audio])
     responses = await stream(stub, paced([config(disable_partials=True), *audio_requests(audio)]))
     texts = finals(responses)
@@ -218,8 +232,9 @@ async def test_streams_beyond_the_limit_are_refused_while_others_continue(
     strict_stub: Stub, first_audio: np.ndarray
 ) -> None:
     requests = [config(disable_partials=True), *audio_requests(np.concatenate([first_audio, silence(0.8)]))]
-    admitted = [asyncio.ensure_future(stream(strict_stub, paced(requests, interval_s=CHUNK_MS / 1000)))
-                for _ in range(2)]
+    admitted = [
+        asyncio.ensure_future(stream(strict_stub, paced(requests, interval_s=CHUNK_MS / 1000))) for _ in range(2)
+    ]
     await asyncio.sleep(0.5)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stream(strict_stub, paced(requests[:1], then_wait_s=5.0))
@@ -234,8 +249,9 @@ def wav(audio: np.ndarray, fmt: str = "WAV") -> bytes:
     return buffer.getvalue()
 
 
-async def recognize(stub: Stub, data: bytes, encoding: common_pb2.AudioEncoding,
-                    rate: int = 0) -> stt_pb2.RecognizeResponse:
+async def recognize(
+    stub: Stub, data: bytes, encoding: common_pb2.AudioEncoding, rate: int = 0
+) -> stt_pb2.RecognizeResponse:
     request = stt_pb2.RecognizeRequest(
         audio=data, format=common_pb2.AudioFormat(encoding=encoding, sample_rate_hz=rate), language="en"
     )
@@ -263,8 +279,9 @@ async def test_recognize_whole_files(stub: Stub, first_audio: np.ndarray, second
         (b"\x00\x01", common_pb2.PCM16, 0, "sample_rate_hz"),
     ],
 )
-async def test_bad_files_are_invalid_argument(stub: Stub, data: bytes, encoding: common_pb2.AudioEncoding, rate: int,
-                                              message: str) -> None:
+async def test_bad_files_are_invalid_argument(
+    stub: Stub, data: bytes, encoding: common_pb2.AudioEncoding, rate: int, message: str
+) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await recognize(stub, data, encoding, rate)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -41,16 +41,20 @@ async def stub(address: str) -> AsyncIterator[Stub]:
 
 @pytest.fixture(scope="module")
 def s3(backends: BackendEndpoints) -> Minio:
-    return Minio(backends.s3_endpoint, access_key=backends.s3_access_key, secret_key=backends.s3_secret_key,
-                 secure=False)
+    return Minio(
+        backends.s3_endpoint, access_key=backends.s3_access_key, secret_key=backends.s3_secret_key, secure=False
+    )
 
 
-def fmt(encoding: int = common_pb2.PCM16, rate: int = 16000, channels: int = 0) -> common_pb2.AudioFormat:
+def fmt(
+    encoding: common_pb2.AudioEncoding = common_pb2.PCM16, rate: int = 16000, channels: int = 0
+) -> common_pb2.AudioFormat:
     return common_pb2.AudioFormat(encoding=encoding, sample_rate_hz=rate, channels=channels)
 
 
-async def synthesize(stub: Stub, text: str, audio_format: common_pb2.AudioFormat | None = None,
-                     voice: str = "") -> list[tts_pb2.AudioChunk]:
+async def synthesize(
+    stub: Stub, text: str, audio_format: common_pb2.AudioFormat | None = None, voice: str = ""
+) -> list[tts_pb2.AudioChunk]:
     request = tts_pb2.SynthesizeRequest(text=text, voice=voice, format=audio_format or fmt(), session_id="it-tts")
     return [chunk async for chunk in stub.Synthesize(request, timeout=60)]
 
@@ -103,14 +107,17 @@ async def test_audio_streams_sentence_by_sentence(stub: Stub) -> None:
     assert chunks[0].timing.total_ms < chunks[-1].timing.total_ms
 
 
-@pytest.mark.parametrize(("audio_format", "bytes_per_ms"), [
-    (fmt(common_pb2.PCM16, 8000), 16.0),
-    (fmt(common_pb2.PCM16, 22050), 44.1),
-    (fmt(common_pb2.PCM16, 24000), 48.0),
-    (fmt(common_pb2.MULAW, 8000), 8.0),
-    (fmt(common_pb2.MULAW, 0), 8.0),
-    (fmt(common_pb2.AUDIO_ENCODING_UNSPECIFIED, 0), 44.1),
-])
+@pytest.mark.parametrize(
+    ("audio_format", "bytes_per_ms"),
+    [
+        (fmt(common_pb2.PCM16, 8000), 16.0),
+        (fmt(common_pb2.PCM16, 22050), 44.1),
+        (fmt(common_pb2.PCM16, 24000), 48.0),
+        (fmt(common_pb2.MULAW, 8000), 8.0),
+        (fmt(common_pb2.MULAW, 0), 8.0),
+        (fmt(common_pb2.AUDIO_ENCODING_UNSPECIFIED, 0), 44.1),
+    ],
+)
 async def test_raw_formats(stub: Stub, audio_format: common_pb2.AudioFormat, bytes_per_ms: float) -> None:
     [chunk] = await synthesize(stub, "Thank you for calling.", audio_format)
     assert len(chunk.audio) / bytes_per_ms == pytest.approx(chunk.duration_ms, abs=0.2)
@@ -126,8 +133,9 @@ async def test_wav_chunks_are_complete_files(stub: Stub) -> None:
             assert wav.getnframes() / 16.0 == pytest.approx(chunk.duration_ms, abs=0.1)
 
 
-async def test_a_repeated_sentence_streams_from_object_storage(stub: Stub, s3: Minio,
-                                                               backends: BackendEndpoints) -> None:
+async def test_a_repeated_sentence_streams_from_object_storage(
+    stub: Stub, s3: Minio, backends: BackendEndpoints
+) -> None:
     text = f"{unique_sentence()} Thanks for your patience."
     before = objects_under(s3, backends.s3_bucket, PREFIX)
     first = await synthesize(stub, text)
@@ -168,17 +176,20 @@ async def test_an_espeak_voice_can_be_chosen(stub: Stub) -> None:
     assert all(loudness(c.audio) > 300 for c in chunks)
 
 
-@pytest.mark.parametrize(("text", "voice", "audio_format", "message"), [
-    ("", "", fmt(), "text is empty"),
-    ("   ", "", fmt(), "text is empty"),
-    ("x" * 5001, "", fmt(), "5001 characters long; the limit is 5000"),
-    ("Hello.", "nobody", fmt(), "unknown voice 'nobody'"),
-    ("Hello.", "", fmt(common_pb2.PCM16, 44100), "44100 Hz is not supported"),
-    ("Hello.", "", fmt(common_pb2.MULAW, 16000), "MULAW audio is 8000 Hz"),
-    ("Hello.", "", fmt(common_pb2.FLAC, 16000), "'flac' is not supported"),
-    ("Hello.", "", fmt(common_pb2.PCM16, 16000, channels=2), "only mono"),
-    ("?!?", "", fmt(), "nothing to speak"),
-])
+@pytest.mark.parametrize(
+    ("text", "voice", "audio_format", "message"),
+    [
+        ("", "", fmt(), "text is empty"),
+        ("   ", "", fmt(), "text is empty"),
+        ("x" * 5001, "", fmt(), "5001 characters long; the limit is 5000"),
+        ("Hello.", "nobody", fmt(), "unknown voice 'nobody'"),
+        ("Hello.", "", fmt(common_pb2.PCM16, 44100), "44100 Hz is not supported"),
+        ("Hello.", "", fmt(common_pb2.MULAW, 16000), "MULAW audio is 8000 Hz"),
+        ("Hello.", "", fmt(common_pb2.FLAC, 16000), "'flac' is not supported"),
+        ("Hello.", "", fmt(common_pb2.PCM16, 16000, channels=2), "only mono"),
+        ("?!?", "", fmt(), "nothing to speak"),
+    ],
+)
 async def test_bad_input_is_rejected_and_the_service_keeps_serving(
     stub: Stub, text: str, voice: str, audio_format: common_pb2.AudioFormat, message: str
 ) -> None:
@@ -205,8 +216,9 @@ async def test_a_deadline_stops_a_long_reply_and_the_service_keeps_serving(stub:
     assert len(await synthesize(stub, "Still here.")) == 1
 
 
-async def test_the_cache_survives_a_restart(stub: Stub, start_service: Callable[..., str], s3: Minio,
-                                            backends: BackendEndpoints) -> None:
+async def test_the_cache_survives_a_restart(
+    stub: Stub, start_service: Callable[..., str], s3: Minio, backends: BackendEndpoints
+) -> None:
     text = unique_sentence()
     before = objects_under(s3, backends.s3_bucket, PREFIX)
     await synthesize(stub, text)
@@ -217,12 +229,11 @@ async def test_the_cache_survives_a_restart(stub: Stub, start_service: Callable[
     assert chunk.cached
 
 
-async def test_without_object_storage_streams_work_and_urls_are_unavailable(
-    start_service: Callable[..., str]
-) -> None:
+async def test_without_object_storage_streams_work_and_urls_are_unavailable(start_service: Callable[..., str]) -> None:
     metrics_port = free_port()
-    address = start_service("tts", **SERVICE_ENV, VA_S3_ENDPOINT=f"127.0.0.1:{free_port()}",
-                            VA_METRICS_PORT=str(metrics_port))
+    address = start_service(
+        "tts", **SERVICE_ENV, VA_S3_ENDPOINT=f"127.0.0.1:{free_port()}", VA_METRICS_PORT=str(metrics_port)
+    )
     async with grpc.aio.insecure_channel(address) as channel:
         stub = Stub(channel)
         chunks = await synthesize(stub, REPLY)
@@ -232,6 +243,7 @@ async def test_without_object_storage_streams_work_and_urls_are_unavailable(
         assert error.value.code() == grpc.StatusCode.UNAVAILABLE
         assert "object storage is unavailable" in (error.value.details() or "")
     metrics = await asyncio.to_thread(
-        lambda: urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode())
+        lambda: urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
+    )
     assert 'voiceagent_tts_cache_errors_total{operation="connect"}' in metrics
     assert 'voiceagent_cache_lookups_total{cache="audio",component="tts",result="unavailable"} 3.0' in metrics

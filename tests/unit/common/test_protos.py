@@ -20,6 +20,11 @@ def test_generated_stubs_are_up_to_date(tmp_path: Path) -> None:
 def test_generated_imports_need_no_path_tricks() -> None:
     from voiceagent.v1 import fsm_pb2_grpc, intent_pb2_grpc, rag_pb2_grpc, stt_pb2_grpc, tts_pb2_grpc
 
-    stubs = [stt_pb2_grpc.SpeechToTextStub, tts_pb2_grpc.TextToSpeechStub, intent_pb2_grpc.IntentClassifierStub,
-             rag_pb2_grpc.KnowledgeBaseStub, fsm_pb2_grpc.AppointmentBookingStub]
+    stubs = [
+        stt_pb2_grpc.SpeechToTextStub,
+        tts_pb2_grpc.TextToSpeechStub,
+        intent_pb2_grpc.IntentClassifierStub,
+        rag_pb2_grpc.KnowledgeBaseStub,
+        fsm_pb2_grpc.AppointmentBookingStub,
+    ]
     assert all(isinstance(stub, type) for stub in stubs)

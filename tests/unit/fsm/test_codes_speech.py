@@ -33,8 +33,21 @@ def test_codes_are_spelled_one_character_at_a_time() -> None:
     assert spell("K7M4PR") == "K 7 M 4 P R"
 
 
-@pytest.mark.parametrize(("number", "text"), [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"),
-                                              (12, "12th"), (13, "13th"), (21, "21st"), (22, "22nd"), (31, "31st")])
+@pytest.mark.parametrize(
+    ("number", "text"),
+    [
+        (1, "1st"),
+        (2, "2nd"),
+        (3, "3rd"),
+        (4, "4th"),
+        (11, "11th"),
+        (12, "12th"),
+        (13, "13th"),
+        (21, "21st"),
+        (22, "22nd"),
+        (31, "31st"),
+    ],
+)
 def test_ordinals(number: int, text: str) -> None:
     assert ordinal(number) == text
 
@@ -42,7 +55,13 @@ def test_ordinals(number: int, text: str) -> None:
 def test_dates_and_times_are_spoken_forms() -> None:
     assert say_date(date(2026, 3, 5)) == "Thursday, March 5th"
     assert [say_time(time(*t)) for t in [(9, 0), (10, 30), (12, 0), (13, 30), (0, 0), (16, 45)]] == [
-        "9 a.m.", "10:30 a.m.", "noon", "1:30 p.m.", "midnight", "4:45 p.m."]
+        "9 a.m.",
+        "10:30 a.m.",
+        "noon",
+        "1:30 p.m.",
+        "midnight",
+        "4:45 p.m.",
+    ]
 
 
 def test_lists_and_sentences() -> None:

@@ -54,11 +54,25 @@ def test_dates_times_and_limits() -> None:
 
 
 def test_a_flow_round_trips_through_json() -> None:
-    appointment = Appointment(code="K7M4PR", date="2026-03-05", time="10:00", purpose="thesis", user_name="Lena",
-                              status="booked", created_at="2026-03-02T09:00:00+00:00", session_id="s")
-    flow = Flow(session_id="s", flow_id="f", stage=Stage.COMPLETED, failed_attempts=2, appointment=appointment,
-                slots=Slots(preferred_date="2026-03-05", preferred_time="10:00", purpose="thesis", user_name="Lena"),
-                prompt="booked")
+    appointment = Appointment(
+        code="K7M4PR",
+        date="2026-03-05",
+        time="10:00",
+        purpose="thesis",
+        user_name="Lena",
+        status="booked",
+        created_at="2026-03-02T09:00:00+00:00",
+        session_id="s",
+    )
+    flow = Flow(
+        session_id="s",
+        flow_id="f",
+        stage=Stage.COMPLETED,
+        failed_attempts=2,
+        appointment=appointment,
+        slots=Slots(preferred_date="2026-03-05", preferred_time="10:00", purpose="thesis", user_name="Lena"),
+        prompt="booked",
+    )
     assert Flow.model_validate_json(flow.model_dump_json()) == flow
     assert flow.finished and flow.expecting is None
 

@@ -15,8 +15,12 @@ from services.fsm.understanding import Utterance
 
 NOW = datetime(2026, 3, 2, 10, 0)  # Monday
 THURSDAY = "2026-03-05"
-ALL_SLOTS = {"preferred_date": THURSDAY, "preferred_time": "10:00", "purpose": "thesis supervision",
-             "user_name": "Lena Hoffmann"}
+ALL_SLOTS = {
+    "preferred_date": THURSDAY,
+    "preferred_time": "10:00",
+    "purpose": "thesis supervision",
+    "user_name": "Lena Hoffmann",
+}
 
 
 class MemoryCalendar:
@@ -56,14 +60,28 @@ def assert_speakable(reply: str) -> None:
 
 
 async def test_slots_are_asked_for_in_order(machine: BookingMachine) -> None:
-    decisions = await play(machine, said("I'd like an appointment"), said(preferred_date=THURSDAY),
-                           said(preferred_time="10:00"), said(purpose="thesis supervision"),
-                           said(user_name="Lena Hoffmann"))
-    assert [d.flow.stage for d in decisions] == [Stage.WAITING_FOR_DATE, Stage.WAITING_FOR_TIME,
-                                                 Stage.WAITING_FOR_PURPOSE, Stage.WAITING_FOR_NAME,
-                                                 Stage.CONFIRMATION]
-    assert [d.flow.expecting for d in decisions] == ["preferred_date", "preferred_time", "purpose", "user_name",
-                                                     "confirmation"]
+    decisions = await play(
+        machine,
+        said("I'd like an appointment"),
+        said(preferred_date=THURSDAY),
+        said(preferred_time="10:00"),
+        said(purpose="thesis supervision"),
+        said(user_name="Lena Hoffmann"),
+    )
+    assert [d.flow.stage for d in decisions] == [
+        Stage.WAITING_FOR_DATE,
+        Stage.WAITING_FOR_TIME,
+        Stage.WAITING_FOR_PURPOSE,
+        Stage.WAITING_FOR_NAME,
+        Stage.CONFIRMATION,
+    ]
+    assert [d.flow.expecting for d in decisions] == [
+        "preferred_date",
+        "preferred_time",
+        "purpose",
+        "user_name",
+        "confirmation",
+    ]
     for decision in decisions:
         assert_speakable(decision.reply)
         assert decision.flow.prompt == decision.reply
@@ -82,8 +100,13 @@ async def test_greeting_without_an_utterance_asks_for_the_date(machine: BookingM
 
 
 async def test_only_an_explicit_yes_books(machine: BookingMachine) -> None:
-    decisions = await play(machine, said(**ALL_SLOTS), said("let me check my calendar first", Act.STALL),
-                           said("hmm", Act.NOISE), said("yes", Act.AFFIRM))
+    decisions = await play(
+        machine,
+        said(**ALL_SLOTS),
+        said("let me check my calendar first", Act.STALL),
+        said("hmm", Act.NOISE),
+        said("yes", Act.AFFIRM),
+    )
     assert [d.book for d in decisions] == [False, False, False, True]
     assert decisions[1].flow.stage == Stage.CONFIRMATION and "nothing is booked" in decisions[1].reply
     assert decisions[2].flow.stage == Stage.CONFIRMATION
@@ -91,8 +114,16 @@ async def test_only_an_explicit_yes_books(machine: BookingMachine) -> None:
 
 async def test_booked_completes_with_the_confirmation_code(machine: BookingMachine) -> None:
     *_, yes = await play(machine, said(**ALL_SLOTS), said("yes", Act.AFFIRM))
-    appointment = Appointment(code="K7M4PR", date=THURSDAY, time="10:00", purpose="thesis supervision",
-                              user_name="Lena Hoffmann", status="booked", created_at="now", session_id="s")
+    appointment = Appointment(
+        code="K7M4PR",
+        date=THURSDAY,
+        time="10:00",
+        purpose="thesis supervision",
+        user_name="Lena Hoffmann",
+        status="booked",
+        created_at="now",
+        session_id="s",
+    )
     done = machine.booked(yes.flow, appointment)
     assert done.flow.stage == Stage.COMPLETED and done.flow.appointment == appointment
     assert "K 7 M 4 P R" in done.reply
@@ -101,27 +132,35 @@ async def test_booked_completes_with_the_confirmation_code(machine: BookingMachi
 
 
 async def test_a_correction_at_the_read_back_changes_the_slot_and_reads_back_again(machine: BookingMachine) -> None:
-    *_, fixed = await play(machine, said(**ALL_SLOTS), said("no, the time is wrong, make it 11", Act.DENY,
-                                                            mentioned="preferred_time", preferred_time="11:00"))
+    *_, fixed = await play(
+        machine,
+        said(**ALL_SLOTS),
+        said("no, the time is wrong, make it 11", Act.DENY, mentioned="preferred_time", preferred_time="11:00"),
+    )
     assert fixed.flow.stage == Stage.CONFIRMATION and fixed.flow.slots.preferred_time == "11:00"
     assert "11 a.m." in fixed.reply and "Shall I book it?" in fixed.reply and not fixed.book
 
 
 async def test_a_yes_restating_the_same_values_still_books(machine: BookingMachine) -> None:
-    *_, yes = await play(machine, said(**ALL_SLOTS), said("yes, thursday at ten", Act.AFFIRM,
-                                                          preferred_date=THURSDAY, preferred_time="10:00"))
+    *_, yes = await play(
+        machine,
+        said(**ALL_SLOTS),
+        said("yes, thursday at ten", Act.AFFIRM, preferred_date=THURSDAY, preferred_time="10:00"),
+    )
     assert yes.book
 
 
 async def test_no_at_the_read_back_asks_what_to_change(machine: BookingMachine) -> None:
     *_, no = await play(machine, said(**ALL_SLOTS), said("no", Act.DENY))
     assert no.flow.stage == Stage.CONFIRMATION and "What would you like to change" in no.reply
-    *_, named = await play(machine, said(**ALL_SLOTS), said("no, the date is wrong", Act.DENY,
-                                                            mentioned="preferred_date"))
+    *_, named = await play(
+        machine, said(**ALL_SLOTS), said("no, the date is wrong", Act.DENY, mentioned="preferred_date")
+    )
     assert named.flow.stage == Stage.WAITING_FOR_DATE and named.flow.slots.preferred_date is None
     assert named.flow.slots.preferred_time == "10:00"
-    *_, spelled = await play(machine, said(**ALL_SLOTS), said("wait, my name is spelled differently", Act.STALL,
-                                                              mentioned="user_name"))
+    *_, spelled = await play(
+        machine, said(**ALL_SLOTS), said("wait, my name is spelled differently", Act.STALL, mentioned="user_name")
+    )
     assert spelled.flow.stage == Stage.WAITING_FOR_NAME and "name" in spelled.reply
     # Read back again once the slot is given anew.
     again = await machine.advance(spelled.flow, said(user_name="Lena Hofmann"), NOW)
@@ -129,27 +168,40 @@ async def test_no_at_the_read_back_asks_what_to_change(machine: BookingMachine) 
 
 
 async def test_any_slot_can_be_corrected_mid_flow(machine: BookingMachine) -> None:
-    decisions = await play(machine, said(preferred_date="2026-03-04"), said(preferred_date=THURSDAY),
-                           said(preferred_time="15:00"), said(preferred_time="11:30"),
-                           said(purpose="exams", user_name="Ben Okafor"), said(user_name="Ben Okafor-Smith"))
+    decisions = await play(
+        machine,
+        said(preferred_date="2026-03-04"),
+        said(preferred_date=THURSDAY),
+        said(preferred_time="15:00"),
+        said(preferred_time="11:30"),
+        said(purpose="exams", user_name="Ben Okafor"),
+        said(user_name="Ben Okafor-Smith"),
+    )
     flow = decisions[-1].flow
     assert (flow.slots.preferred_date, flow.slots.preferred_time, flow.slots.user_name) == (
-        THURSDAY, "11:30", "Ben Okafor-Smith")
+        THURSDAY,
+        "11:30",
+        "Ben Okafor-Smith",
+    )
     assert flow.stage == Stage.CONFIRMATION
     assert not any(d.refusals for d in decisions)
 
 
-@pytest.mark.parametrize(("values", "code", "cleared"), [
-    ({"preferred_date": "2026-03-07"}, "closed_day", "preferred_date"),
-    ({"preferred_date": "2026-02-27"}, "past", "preferred_date"),
-    ({"preferred_date": "2026-05-02"}, "too_far", "preferred_date"),
-    ({"preferred_date": THURSDAY, "preferred_time": "15:10"}, "off_grid", "preferred_time"),
-    ({"preferred_date": THURSDAY, "preferred_time": "17:00"}, "out_of_hours", "preferred_time"),
-    ({"preferred_date": "2026-03-02", "preferred_time": "09:30"}, "past", "preferred_time"),
-    ({"preferred_date": THURSDAY, "preferred_time": "14:00"}, "taken", "preferred_time"),
-])
+@pytest.mark.parametrize(
+    ("values", "code", "cleared"),
+    [
+        ({"preferred_date": "2026-03-07"}, "closed_day", "preferred_date"),
+        ({"preferred_date": "2026-02-27"}, "past", "preferred_date"),
+        ({"preferred_date": "2026-05-02"}, "too_far", "preferred_date"),
+        ({"preferred_date": THURSDAY, "preferred_time": "15:10"}, "off_grid", "preferred_time"),
+        ({"preferred_date": THURSDAY, "preferred_time": "17:00"}, "out_of_hours", "preferred_time"),
+        ({"preferred_date": "2026-03-02", "preferred_time": "09:30"}, "past", "preferred_time"),
+        ({"preferred_date": THURSDAY, "preferred_time": "14:00"}, "taken", "preferred_time"),
+    ],
+)
 async def test_refused_values_are_dropped_and_asked_for_again_with_the_reason(
-        machine: BookingMachine, values: dict[str, str], code: str, cleared: str) -> None:
+    machine: BookingMachine, values: dict[str, str], code: str, cleared: str
+) -> None:
     (decision,) = await play(machine, said(**values))
     assert [r.code for r in decision.refusals] == [code]
     assert decision.flow.slots.get(cleared) is None
@@ -195,8 +247,11 @@ async def test_cancel_works_at_any_point(machine: BookingMachine) -> None:
 
 
 async def test_cancel_words_with_a_new_value_are_a_correction(machine: BookingMachine) -> None:
-    *_, last = await play(machine, said(preferred_date=THURSDAY), said("never mind, make it friday", Act.CANCEL,
-                                                                       preferred_date="2026-03-06"))
+    *_, last = await play(
+        machine,
+        said(preferred_date=THURSDAY),
+        said("never mind, make it friday", Act.CANCEL, preferred_date="2026-03-06"),
+    )
     assert last.flow.stage == Stage.WAITING_FOR_TIME and last.flow.slots.preferred_date == "2026-03-06"
 
 
@@ -213,8 +268,15 @@ async def test_three_unintelligible_answers_in_a_row_hand_off(machine: BookingMa
 
 
 async def test_two_unintelligible_answers_then_a_usable_one_carry_on(machine: BookingMachine) -> None:
-    decisions = await play(machine, said("hi"), said("ehh", Act.NOISE), said("[inaudible]", Act.NOISE),
-                           said(preferred_date=THURSDAY), said("uh", Act.NOISE), said(preferred_time="15:30"))
+    decisions = await play(
+        machine,
+        said("hi"),
+        said("ehh", Act.NOISE),
+        said("[inaudible]", Act.NOISE),
+        said(preferred_date=THURSDAY),
+        said("uh", Act.NOISE),
+        said(preferred_time="15:30"),
+    )
     assert decisions[-1].flow.stage == Stage.WAITING_FOR_PURPOSE and decisions[-1].flow.failed_attempts == 0
 
 
@@ -252,6 +314,7 @@ async def test_a_yes_with_a_goodbye_books_but_a_goodbye_alone_abandons(machine: 
 
 
 async def test_a_yes_that_stalls_is_not_a_yes(machine: BookingMachine) -> None:
-    *_, stalled = await play(machine, said(**ALL_SLOTS), said("yes but let me check my calendar", Act.AFFIRM,
-                                                              Act.STALL))
+    *_, stalled = await play(
+        machine, said(**ALL_SLOTS), said("yes but let me check my calendar", Act.AFFIRM, Act.STALL)
+    )
     assert not stalled.book and stalled.flow.stage == Stage.CONFIRMATION

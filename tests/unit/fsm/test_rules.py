@@ -20,12 +20,15 @@ def test_default_grid_runs_from_nine_to_half_past_four() -> None:
     assert len(starts) == 16
 
 
-@pytest.mark.parametrize(("day", "code"), [
-    (date(2026, 3, 7), "closed_day"),   # Saturday
-    (date(2026, 3, 8), "closed_day"),   # Sunday
-    (date(2026, 2, 27), "past"),
-    (date(2026, 5, 2), "too_far"),      # today + 61
-])
+@pytest.mark.parametrize(
+    ("day", "code"),
+    [
+        (date(2026, 3, 7), "closed_day"),  # Saturday
+        (date(2026, 3, 8), "closed_day"),  # Sunday
+        (date(2026, 2, 27), "past"),
+        (date(2026, 5, 2), "too_far"),  # today + 61
+    ],
+)
 def test_dates_that_cannot_be_booked_are_refused_with_a_reason(day: date, code: str) -> None:
     refusal = RULES.refuse_date(day, NOW)
     assert refusal is not None and refusal.code == code
@@ -42,10 +45,17 @@ def test_today_is_refused_once_its_last_slot_has_started() -> None:
     assert refusal is not None and refusal.code == "past"
 
 
-@pytest.mark.parametrize(("moment", "code"), [
-    (time(15, 10), "off_grid"), (time(10, 15), "off_grid"), (time(8, 30), "out_of_hours"),
-    (time(17, 0), "out_of_hours"), (time(16, 45), "out_of_hours"), (time(18, 0), "out_of_hours"),
-])
+@pytest.mark.parametrize(
+    ("moment", "code"),
+    [
+        (time(15, 10), "off_grid"),
+        (time(10, 15), "off_grid"),
+        (time(8, 30), "out_of_hours"),
+        (time(17, 0), "out_of_hours"),
+        (time(16, 45), "out_of_hours"),
+        (time(18, 0), "out_of_hours"),
+    ],
+)
 def test_times_off_the_grid_or_outside_hours_are_refused_not_rounded(moment: time, code: str) -> None:
     refusal = RULES.refuse_time(moment)
     assert refusal is not None and refusal.code == code
@@ -72,8 +82,9 @@ def test_open_starts_leaves_out_what_has_passed() -> None:
 def test_yaml_rules_override_the_defaults(tmp_path: Path) -> None:
     path = tmp_path / "rules.yaml"
     # Unquoted 9:00 is a YAML 1.1 base-60 integer; it must still mean nine o'clock.
-    path.write_text("days: [Monday, Wednesday, saturday]\nopens: 9:00\ncloses: '13:00'\nslot_minutes: 60\n"
-                    "max_days_ahead: 14\n")
+    path.write_text(
+        "days: [Monday, Wednesday, saturday]\nopens: 9:00\ncloses: '13:00'\nslot_minutes: 60\nmax_days_ahead: 14\n"
+    )
     rules = load_rules(path)
     assert rules.slot_starts() == [time(9), time(10), time(11), time(12)]
     assert rules.refuse_date(date(2026, 3, 7), NOW) is None  # Saturday is open here
@@ -87,8 +98,18 @@ def test_no_file_means_the_defaults() -> None:
     assert load_rules(None) == BookingRules()
 
 
-@pytest.mark.parametrize("text", ["days: [funday]\n", "slot_minutes: 0\n", "colour: blue\n", "- a list\n",
-                                  "opens: '16:50'\ncloses: '17:00'\n", "timezone: Mars/Olympus\n", "days: [\n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "days: [funday]\n",
+        "slot_minutes: 0\n",
+        "colour: blue\n",
+        "- a list\n",
+        "opens: '16:50'\ncloses: '17:00'\n",
+        "timezone: Mars/Olympus\n",
+        "days: [\n",
+    ],
+)
 def test_bad_rules_files_fail_with_a_clear_message(tmp_path: Path, text: str) -> None:
     path = tmp_path / "rules.yaml"
     path.write_text(text)

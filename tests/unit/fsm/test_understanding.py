@@ -25,8 +25,9 @@ def test_noise_carries_no_values() -> None:
 
 
 def test_entities_from_the_intent_service_fill_gaps_but_do_not_override() -> None:
-    utterance = understand("Thursday", NOW, "preferred_date", entities={"date": "2026-03-06", "time": "11:00",
-                                                                        "email": "a@b.c"})
+    utterance = understand(
+        "Thursday", NOW, "preferred_date", entities={"date": "2026-03-06", "time": "11:00", "email": "a@b.c"}
+    )
     assert utterance.values == {"preferred_date": "2026-03-05", "preferred_time": "11:00"}
 
 
@@ -55,8 +56,9 @@ def test_a_time_correction_is_not_taken_as_the_free_text_answer(expecting: str) 
 
 
 def test_an_explicit_purpose_next_to_a_correction_still_counts() -> None:
-    values = understand("I would like the appointment at 3 pm to talk about my thesis supervision", NOW,
-                        "purpose").values
+    values = understand(
+        "I would like the appointment at 3 pm to talk about my thesis supervision", NOW, "purpose"
+    ).values
     assert values["preferred_time"] == "15:00" and "thesis" in values["purpose"]
 
 

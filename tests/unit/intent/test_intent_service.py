@@ -52,8 +52,9 @@ def make_service(engine: IntentEngine, executor: ThreadPoolExecutor, redis: Any 
         (ClassifyRequest(text="hi", previous_intent="ORDER_PIZZA"), "previous_intent"),
     ],
 )
-async def test_bad_requests_are_invalid_input(engine: IntentEngine, executor, request_: ClassifyRequest,
-                                              message: str) -> None:
+async def test_bad_requests_are_invalid_input(
+    engine: IntentEngine, executor, request_: ClassifyRequest, message: str
+) -> None:
     service = make_service(engine, executor)
     with pytest.raises(InvalidInput, match=message):
         await service.classify(request_)
@@ -80,9 +81,11 @@ def test_cache_key_holds_the_date_only_for_date_relative_text() -> None:
     assert cache_key_parts("f", "um  yes", context, june10) == cache_key_parts("f", "yes", context, june10)
     # what the answer depends on does
     assert cache_key_parts("f", "3", Context(expecting="preferred_time"), june10) != cache_key_parts(
-        "f", "3", context, june10)
+        "f", "3", context, june10
+    )
     assert cache_key_parts("f", "yes", Context(previous_intent="GREETING"), june10) != cache_key_parts(
-        "f", "yes", context, june10)
+        "f", "yes", context, june10
+    )
     assert cache_key_parts("g", "yes", context, june10) != cache_key_parts("f", "yes", context, june10)
 
 

@@ -9,8 +9,19 @@ import pytest
 from services.intent.taxonomy import InvalidTaxonomy, Taxonomy, load_taxonomy, parse_taxonomy
 
 LABELS = {
-    "GREETING", "GOODBYE", "SMALLTALK", "RAG_QUERY", "APPOINTMENT_SCHEDULING", "APPOINTMENT_CANCEL",
-    "APPOINTMENT_RESCHEDULE", "APPOINTMENT_STATUS", "AFFIRM", "DENY", "HUMAN_HANDOFF", "REPEAT", "OUT_OF_SCOPE",
+    "GREETING",
+    "GOODBYE",
+    "SMALLTALK",
+    "RAG_QUERY",
+    "APPOINTMENT_SCHEDULING",
+    "APPOINTMENT_CANCEL",
+    "APPOINTMENT_RESCHEDULE",
+    "APPOINTMENT_STATUS",
+    "AFFIRM",
+    "DENY",
+    "HUMAN_HANDOFF",
+    "REPEAT",
+    "OUT_OF_SCOPE",
 }
 SMALL = """
 vocabulary:

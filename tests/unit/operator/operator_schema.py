@@ -60,8 +60,9 @@ def admit(obj: dict[str, Any]) -> dict[str, Any]:
     schema = openapi_schema()
     defaulted = apply_defaults(schema, copy.deepcopy(obj))
     validator = jsonschema.Draft202012Validator(schema)
-    problems = [f"{'.'.join(map(str, error.absolute_path))}: {error.message}"
-                for error in validator.iter_errors(defaulted)]
+    problems = [
+        f"{'.'.join(map(str, error.absolute_path))}: {error.message}" for error in validator.iter_errors(defaulted)
+    ]
     problems += cel_violations(schema, defaulted)
     if problems:
         raise ValueError("; ".join(sorted(problems)))

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.unit.operator.operator_samples import REPO_ROOT
-from tests.unit.operator.operator_schema import admit, openapi_schema
 from voiceagent_operator import crd
 from voiceagent_operator.spec import SpecError, parse_spec
+
+from tests.unit.operator.operator_samples import REPO_ROOT
+from tests.unit.operator.operator_schema import admit, openapi_schema
 
 
 def test_generated_files_are_fresh_and_identical() -> None:
@@ -63,8 +64,11 @@ def _edit(body: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
 INVALID = [
     ("spec.components.stt.autoscaling", {"minReplicas": 4, "maxReplicas": 2}, "minReplicas must be less"),
     ("spec.knowledgeBase", {"configMap": {"name": "kb"}, "s3": {"prefix": "p"}}, "exactly one of configMap or s3"),
-    ("spec.backends.redis", {"url": "redis://r", "urlFrom": {"secretKeyRef": {"name": "a", "key": "b"}}},
-     "exactly one of url or urlFrom"),
+    (
+        "spec.backends.redis",
+        {"url": "redis://r", "urlFrom": {"secretKeyRef": {"name": "a", "key": "b"}}},
+        "exactly one of url or urlFrom",
+    ),
     ("spec.backends.mongodb", None, "backends.mongodb is required when fsm is enabled"),
     ("spec.backends.qdrant", None, "backends.qdrant is required when rag is enabled"),
     ("spec.backends.s3", None, "backends.s3 is required when rag or tts is enabled"),
@@ -87,8 +91,9 @@ def test_schema_rejects(minimal: dict[str, Any], path: str, value: Any, message:
 
 
 @pytest.mark.parametrize(("path", "value", "message"), INVALID, ids=[case[0] for case in INVALID])
-def test_the_operator_rejects_what_the_schema_rejects(minimal: dict[str, Any], path: str, value: Any,
-                                                       message: str) -> None:
+def test_the_operator_rejects_what_the_schema_rejects(
+    minimal: dict[str, Any], path: str, value: Any, message: str
+) -> None:
     """Without the schema (old CRD, mock API server), the operator still refuses the same input."""
     body = _edit(minimal, path, value)
     with pytest.raises(SpecError):

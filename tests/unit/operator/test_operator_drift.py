@@ -7,23 +7,42 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from tests.unit.operator.operator_samples import agent_of, spec_of
 from voiceagent_operator import drift
 from voiceagent_operator.children import render_children
 
+from tests.unit.operator.operator_samples import agent_of, spec_of
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("500m", Decimal("0.5")), ("0.5", Decimal("0.5")), ("1Gi", Decimal(2**30)), ("1G", Decimal(10**9)),
-    (2, Decimal(2)), ("1e3", Decimal(1000)), ("25%", None), ("abc", None), (True, None), (None, None),
-])
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("500m", Decimal("0.5")),
+        ("0.5", Decimal("0.5")),
+        ("1Gi", Decimal(2**30)),
+        ("1G", Decimal(10**9)),
+        (2, Decimal(2)),
+        ("1e3", Decimal(1000)),
+        ("25%", None),
+        ("abc", None),
+        (True, None),
+        (None, None),
+    ],
+)
 def test_quantity(text: Any, value: Decimal | None) -> None:
     assert drift.quantity(text) == value
 
 
 def test_matches_ignores_server_defaults_but_not_changes() -> None:
     desired = {"spec": {"replicas": 2, "resources": {"cpu": "500m"}, "ports": [{"port": 1}]}}
-    live = {"spec": {"replicas": 2, "resources": {"cpu": "0.5"}, "ports": [{"port": 1, "protocol": "TCP"}],
-                     "clusterIP": "10.0.0.1"}, "status": {}}
+    live = {
+        "spec": {
+            "replicas": 2,
+            "resources": {"cpu": "0.5"},
+            "ports": [{"port": 1, "protocol": "TCP"}],
+            "clusterIP": "10.0.0.1",
+        },
+        "status": {},
+    }
     assert drift.matches(desired, live)
     assert not drift.matches(desired, {**live, "spec": {**live["spec"], "replicas": 3}})
     assert not drift.matches(desired, {**live, "spec": {**live["spec"], "ports": []}})

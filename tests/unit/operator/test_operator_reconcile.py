@@ -48,8 +48,11 @@ class FakeClient:
         return self.objects.pop((kind.kind, name), None) is not None
 
     def live(self) -> list[dict[str, Any]]:
-        return [obj for obj in self.objects.values() if obj["metadata"].get("labels", {}).get(
-            "app.kubernetes.io/managed-by") == "voiceagent-operator"]
+        return [
+            obj
+            for obj in self.objects.values()
+            if obj["metadata"].get("labels", {}).get("app.kubernetes.io/managed-by") == "voiceagent-operator"
+        ]
 
 
 @pytest.fixture()
@@ -84,13 +87,13 @@ async def test_restores_drift_and_prunes_removed_components(client: FakeClient, 
     minimal["spec"]["components"] = {"tts": {"enabled": False}}
     outcome = await reconcile(client, minimal, trigger="update")
     deleted = sorted(name for action, _, name in client.writes if action == "delete")
-    assert deleted == sorted(["leibniz-tts", "leibniz-tts-headless", "leibniz-tts", "leibniz-tts", "leibniz-tts",
-                              "leibniz-tts"])
+    assert deleted == sorted(
+        ["leibniz-tts", "leibniz-tts-headless", "leibniz-tts", "leibniz-tts", "leibniz-tts", "leibniz-tts"]
+    )
     assert "tts" not in outcome.status["components"]
 
 
-async def test_invalid_spec_changes_nothing_and_fails_the_status(client: FakeClient,
-                                                                 minimal: dict[str, Any]) -> None:
+async def test_invalid_spec_changes_nothing_and_fails_the_status(client: FakeClient, minimal: dict[str, Any]) -> None:
     await reconcile(client, minimal)
     client.writes.clear()
     minimal["spec"]["knowledgeBase"] = {"configMap": {"name": "kb"}, "s3": {"prefix": "x"}}
@@ -125,8 +128,11 @@ async def test_reindex_once_per_revision(client: FakeClient, full: dict[str, Any
     assert outcome.status["knowledgeBase"]["phase"] == "Pending"
     assert any(p.reason == "KnowledgeBaseNotFound" for p in outcome.problems)
 
-    client.objects["ConfigMap", "dental-kb"] = {"kind": "ConfigMap", "metadata": {"name": "dental-kb"},
-                                                "data": {"faq.md": "# Hours\nWe open at 8."}}
+    client.objects["ConfigMap", "dental-kb"] = {
+        "kind": "ConfigMap",
+        "metadata": {"name": "dental-kb"},
+        "data": {"faq.md": "# Hours\nWe open at 8."},
+    }
     full["status"] = (await reconcile(client, full)).status
     kb = full["status"]["knowledgeBase"]
     assert kb["source"] == "configmap/dental-kb" and kb["lastReindexJob"].startswith("dental-reindex-")
@@ -161,15 +167,19 @@ async def test_metrics(client: FakeClient, minimal: dict[str, Any]) -> None:
     def sample(name: str, **labels: str) -> float:
         return REGISTRY.get_sample_value(name, labels) or 0.0
 
-    before = (sample("voiceagent_operator_reconciles_total", trigger="create", result="ok"),
-              sample("voiceagent_operator_child_writes_total", kind="Deployment", action="create"),
-              sample("voiceagent_operator_drift_corrections_total", kind="Service"),
-              sample("voiceagent_operator_reconcile_duration_seconds_count", trigger="create"))
+    before = (
+        sample("voiceagent_operator_reconciles_total", trigger="create", result="ok"),
+        sample("voiceagent_operator_child_writes_total", kind="Deployment", action="create"),
+        sample("voiceagent_operator_drift_corrections_total", kind="Service"),
+        sample("voiceagent_operator_reconcile_duration_seconds_count", trigger="create"),
+    )
     await reconcile(client, minimal)
     del client.objects["Service", "leibniz-stt"]
     await reconcile(client, minimal, trigger="timer")
-    after = (sample("voiceagent_operator_reconciles_total", trigger="create", result="ok"),
-             sample("voiceagent_operator_child_writes_total", kind="Deployment", action="create"),
-             sample("voiceagent_operator_drift_corrections_total", kind="Service"),
-             sample("voiceagent_operator_reconcile_duration_seconds_count", trigger="create"))
+    after = (
+        sample("voiceagent_operator_reconciles_total", trigger="create", result="ok"),
+        sample("voiceagent_operator_child_writes_total", kind="Deployment", action="create"),
+        sample("voiceagent_operator_drift_corrections_total", kind="Service"),
+        sample("voiceagent_operator_reconcile_duration_seconds_count", trigger="create"),
+    )
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 6, 1, 1]

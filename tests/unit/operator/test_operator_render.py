@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.unit.operator.operator_samples import agent_of, load_sample, spec_of
 from voiceagent_operator import meta
 from voiceagent_operator.children import render_children, render_reindex_job
 from voiceagent_operator.children.agent import config_data
 from voiceagent_operator.spec import VoiceAgentSpec
+
+from tests.unit.operator.operator_samples import agent_of, load_sample, spec_of
 
 GOLDEN = Path(__file__).parent / "golden"
 IMAGE = "ghcr.io/voiceagent/services:test"
@@ -61,10 +62,16 @@ def test_every_child_is_owned_and_labelled(sample: str) -> None:
     for child in rendered(body):
         metadata = child["metadata"]
         assert metadata["namespace"] == body["metadata"]["namespace"]
-        assert metadata["ownerReferences"] == [{
-            "apiVersion": "voiceagent.io/v1alpha1", "kind": "VoiceAgent", "name": body["metadata"]["name"],
-            "uid": body["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True,
-        }]
+        assert metadata["ownerReferences"] == [
+            {
+                "apiVersion": "voiceagent.io/v1alpha1",
+                "kind": "VoiceAgent",
+                "name": body["metadata"]["name"],
+                "uid": body["metadata"]["uid"],
+                "controller": True,
+                "blockOwnerDeletion": True,
+            }
+        ]
         labels = metadata["labels"]
         assert labels[meta.LABEL_NAME] == "voiceagent"
         assert labels[meta.LABEL_INSTANCE] == body["metadata"]["name"]
@@ -104,7 +111,9 @@ def test_pods_are_hardened(sample: str) -> None:
         assert {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}} in pod["volumes"]
         assert {"name": "config", "mountPath": "/etc/voiceagent/config", "readOnly": True} in container["volumeMounts"]
         assert [c["topologyKey"] for c in pod["topologySpreadConstraints"]] == [
-            "topology.kubernetes.io/zone", "kubernetes.io/hostname"]
+            "topology.kubernetes.io/zone",
+            "kubernetes.io/hostname",
+        ]
         annotations = child["spec"]["template"]["metadata"]["annotations"]
         assert annotations["prometheus.io/scrape"] == "true" and annotations["prometheus.io/port"] == "9090"
         assert meta.CONFIG_CHECKSUM_ANNOTATION in annotations
@@ -136,11 +145,19 @@ def test_replicas_belong_to_the_hpa_when_autoscaling(full: dict[str, Any]) -> No
     assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "dental-gateway"}
     assert hpa["metrics"] == [
         {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 60}}},
-        {"type": "Pods", "pods": {"metric": {"name": "voiceagent_active_sessions"},
-                                  "target": {"type": "AverageValue", "averageValue": "20"}}},
+        {
+            "type": "Pods",
+            "pods": {
+                "metric": {"name": "voiceagent_active_sessions"},
+                "target": {"type": "AverageValue", "averageValue": "20"},
+            },
+        },
     ]
-    assert hpa["behavior"]["scaleDown"] == {"stabilizationWindowSeconds": 300, "selectPolicy": "Min",
-                                            "policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}]}
+    assert hpa["behavior"]["scaleDown"] == {
+        "stabilizationWindowSeconds": 300,
+        "selectPolicy": "Min",
+        "policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}],
+    }
 
 
 def test_env_contract(full: dict[str, Any]) -> None:
@@ -165,10 +182,12 @@ def test_env_contract(full: dict[str, Any]) -> None:
     for component in ("tts", "rag"):
         assert env[component]["VA_S3_ENDPOINT"] == "minio.storage.svc:9000"
         assert env[component]["VA_S3_BUCKET"] == "voiceagent" and env[component]["VA_S3_SECURE"] == "false"
-        assert env[component]["VA_S3_ACCESS_KEY"] == {"secretKeyRef": {"name": "dental-backends",
-                                                                       "key": "s3-access-key"}}
-        assert env[component]["VA_S3_SECRET_KEY"] == {"secretKeyRef": {"name": "dental-backends",
-                                                                       "key": "s3-secret-key"}}
+        assert env[component]["VA_S3_ACCESS_KEY"] == {
+            "secretKeyRef": {"name": "dental-backends", "key": "s3-access-key"}
+        }
+        assert env[component]["VA_S3_SECRET_KEY"] == {
+            "secretKeyRef": {"name": "dental-backends", "key": "s3-secret-key"}
+        }
     rag = env["rag"]
     assert rag["VA_QDRANT_URL"] == "http://qdrant.databases.svc:6333"
     assert rag["VA_QDRANT_API_KEY"] == {"secretKeyRef": {"name": "dental-backends", "key": "qdrant-api-key"}}
@@ -237,8 +256,15 @@ def test_network_policies(full: dict[str, Any]) -> None:
     monitoring = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
     assert gateway["ingress"][1] == {"from": [monitoring], "ports": [{"protocol": "TCP", "port": 9090}]}
     stt = children["NetworkPolicy", "dental-stt"]["spec"]
-    from_gateway = {"podSelector": {"matchLabels": {meta.LABEL_NAME: "voiceagent", meta.LABEL_INSTANCE: "dental",
-                                                    meta.LABEL_COMPONENT: "gateway"}}}
+    from_gateway = {
+        "podSelector": {
+            "matchLabels": {
+                meta.LABEL_NAME: "voiceagent",
+                meta.LABEL_INSTANCE: "dental",
+                meta.LABEL_COMPONENT: "gateway",
+            }
+        }
+    }
     assert stt["ingress"][0] == {"from": [from_gateway], "ports": [{"protocol": "TCP", "port": 50051}]}
     rag_ports = {rule["port"] for rule in children["NetworkPolicy", "dental-rag"]["spec"]["egress"][1]["ports"]}
     assert {6379, 6333, 6334, 9000, 8000, 4317} <= rag_ports

@@ -49,28 +49,41 @@ def problems(minimal: dict[str, Any], change: dict[str, Any], name: str = "leibn
     return str(error.value)
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    ({"knowledgeBase": {"configMap": {"name": "kb"}, "s3": {"prefix": "kb/"}}},
-     "spec.knowledgeBase: exactly one of configMap or s3 must be set"),
-    ({"knowledgeBase": {}}, "exactly one of configMap or s3"),
-    ({"components.stt.autoscaling": {"minReplicas": 5, "maxReplicas": 2}},
-     "spec.components.stt.autoscaling: minReplicas (5) must be <= maxReplicas (2)"),
-    ({"backends.redis": {"url": "redis://r", "urlFrom": {"secretKeyRef": {"name": "r", "key": "url"}}}},
-     "spec.backends.redis: exactly one of url or urlFrom must be set"),
-    ({"backends.redis": {"urlFrom": {"secretKeyRef": {"name": "r", "key": "bad/key"}}}},
-     "spec.backends.redis.urlFrom.secretKeyRef.key"),
-    ({"backends.redis": {"urlFrom": {"secretKeyRef": {"name": "Not_A_Name", "key": "url"}}}},
-     "spec.backends.redis.urlFrom.secretKeyRef.name"),
-    ({"backends.mongodb": None}, "backends.mongodb is required when fsm is enabled"),
-    ({"backends.s3": None}, "backends.s3 is required when rag and tts is enabled"),
-    ({"components.gateway.resources": {"requests": {"cpu": "lots"}}}, "cpu: 'lots' is not a Kubernetes quantity"),
-    ({"booking": {"openTime": "18:00", "closeTime": "09:00"}}, "openTime (18:00) must be before closeTime (09:00)"),
-    ({"booking": {"days": ["mon", "mon"]}}, "days must not repeat"),
-    ({"booking": {"days": ["monday"]}}, "spec.booking.days.0"),
-    ({"components.tts.replicas": 1000}, "spec.components.tts.replicas"),
-    ({"language": "English"}, "spec.language"),
-    ({"backends": None}, "spec.backends: Field required"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            {"knowledgeBase": {"configMap": {"name": "kb"}, "s3": {"prefix": "kb/"}}},
+            "spec.knowledgeBase: exactly one of configMap or s3 must be set",
+        ),
+        ({"knowledgeBase": {}}, "exactly one of configMap or s3"),
+        (
+            {"components.stt.autoscaling": {"minReplicas": 5, "maxReplicas": 2}},
+            "spec.components.stt.autoscaling: minReplicas (5) must be <= maxReplicas (2)",
+        ),
+        (
+            {"backends.redis": {"url": "redis://r", "urlFrom": {"secretKeyRef": {"name": "r", "key": "url"}}}},
+            "spec.backends.redis: exactly one of url or urlFrom must be set",
+        ),
+        (
+            {"backends.redis": {"urlFrom": {"secretKeyRef": {"name": "r", "key": "bad/key"}}}},
+            "spec.backends.redis.urlFrom.secretKeyRef.key",
+        ),
+        (
+            {"backends.redis": {"urlFrom": {"secretKeyRef": {"name": "Not_A_Name", "key": "url"}}}},
+            "spec.backends.redis.urlFrom.secretKeyRef.name",
+        ),
+        ({"backends.mongodb": None}, "backends.mongodb is required when fsm is enabled"),
+        ({"backends.s3": None}, "backends.s3 is required when rag and tts is enabled"),
+        ({"components.gateway.resources": {"requests": {"cpu": "lots"}}}, "cpu: 'lots' is not a Kubernetes quantity"),
+        ({"booking": {"openTime": "18:00", "closeTime": "09:00"}}, "openTime (18:00) must be before closeTime (09:00)"),
+        ({"booking": {"days": ["mon", "mon"]}}, "days must not repeat"),
+        ({"booking": {"days": ["monday"]}}, "spec.booking.days.0"),
+        ({"components.tts.replicas": 1000}, "spec.components.tts.replicas"),
+        ({"language": "English"}, "spec.language"),
+        ({"backends": None}, "spec.backends: Field required"),
+    ],
+)
 def test_invalid_specs_are_explained(minimal: dict[str, Any], change: dict[str, Any], expected: str) -> None:
     assert expected in problems(minimal, change)
 

@@ -23,8 +23,14 @@ T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 T1 = datetime(2026, 1, 1, 12, 5, tzinfo=UTC)
 
 
-def deployment(replicas: int = 2, ready: int = 2, updated: int = 2, observed: int | None = 3, generation: int = 3,
-               conditions: list[dict[str, str]] | None = None) -> dict[str, Any]:
+def deployment(
+    replicas: int = 2,
+    ready: int = 2,
+    updated: int = 2,
+    observed: int | None = 3,
+    generation: int = 3,
+    conditions: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
     status: dict[str, Any] = {"readyReplicas": ready, "updatedReplicas": updated, "conditions": conditions or []}
     if observed is not None:
         status["observedGeneration"] = observed
@@ -34,19 +40,34 @@ def deployment(replicas: int = 2, ready: int = 2, updated: int = 2, observed: in
 COMPLETE = {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"}
 
 
-@pytest.mark.parametrize(("body", "state"), [
-    (None, PENDING),
-    (deployment(observed=None), PENDING),
-    (deployment(), READY),
-    (deployment(replicas=0, ready=0, updated=0), READY),
-    (deployment(ready=1), PROGRESSING),
-    (deployment(observed=2), PROGRESSING),
-    (deployment(ready=1, conditions=[COMPLETE]), PROGRESSING),  # e.g. the HPA just scaled up
-    (deployment(ready=0, conditions=[COMPLETE]), DEGRADED),  # rolled out, yet nothing ready
-    (deployment(ready=0, conditions=[{"type": "Progressing", "status": "False",
-                                      "reason": "ProgressDeadlineExceeded", "message": "too slow"}]), DEGRADED),
-    (deployment(ready=1, conditions=[{"type": "ReplicaFailure", "status": "True", "message": "quota"}]), DEGRADED),
-])
+@pytest.mark.parametrize(
+    ("body", "state"),
+    [
+        (None, PENDING),
+        (deployment(observed=None), PENDING),
+        (deployment(), READY),
+        (deployment(replicas=0, ready=0, updated=0), READY),
+        (deployment(ready=1), PROGRESSING),
+        (deployment(observed=2), PROGRESSING),
+        (deployment(ready=1, conditions=[COMPLETE]), PROGRESSING),  # e.g. the HPA just scaled up
+        (deployment(ready=0, conditions=[COMPLETE]), DEGRADED),  # rolled out, yet nothing ready
+        (
+            deployment(
+                ready=0,
+                conditions=[
+                    {
+                        "type": "Progressing",
+                        "status": "False",
+                        "reason": "ProgressDeadlineExceeded",
+                        "message": "too slow",
+                    }
+                ],
+            ),
+            DEGRADED,
+        ),
+        (deployment(ready=1, conditions=[{"type": "ReplicaFailure", "status": "True", "message": "quota"}]), DEGRADED),
+    ],
+)
 def test_component_report(body: dict[str, Any] | None, state: str) -> None:
     assert component_report(body).state == state
 
@@ -58,19 +79,24 @@ def test_component_report_counts() -> None:
 
 def reports(*states: str) -> dict[str, ComponentReport]:
     names = ["gateway", "stt", "intent", "rag", "tts", "fsm"]
-    return {name: ComponentReport(1, 1 if state == READY else 0, state, f"{name} {state}")
-            for name, state in zip(names, states, strict=False)}
+    return {
+        name: ComponentReport(1, 1 if state == READY else 0, state, f"{name} {state}")
+        for name, state in zip(names, states, strict=False)
+    }
 
 
-@pytest.mark.parametrize(("states", "problems", "phase"), [
-    ((READY, READY), (), READY),
-    ((PENDING, PENDING), (), PENDING),
-    ((READY, PENDING), (), PROGRESSING),
-    ((READY, PROGRESSING), (), PROGRESSING),
-    ((READY, DEGRADED), (), DEGRADED),
-    ((READY, READY), (Problem("ReindexFailed", "x", fatal=False),), DEGRADED),
-    ((READY, READY), (Problem("InvalidSpec", "bad"),), FAILED),
-])
+@pytest.mark.parametrize(
+    ("states", "problems", "phase"),
+    [
+        ((READY, READY), (), READY),
+        ((PENDING, PENDING), (), PENDING),
+        ((READY, PENDING), (), PROGRESSING),
+        ((READY, PROGRESSING), (), PROGRESSING),
+        ((READY, DEGRADED), (), DEGRADED),
+        ((READY, READY), (Problem("ReindexFailed", "x", fatal=False),), DEGRADED),
+        ((READY, READY), (Problem("InvalidSpec", "bad"),), FAILED),
+    ],
+)
 def test_phase(states: tuple[str, ...], problems: tuple[Problem, ...], phase: str) -> None:
     assert compute_status(generation=1, reports=reports(*states), problems=problems, now=T0)["phase"] == phase
 
@@ -80,8 +106,9 @@ def conditions(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_ready_status() -> None:
-    status = compute_status(generation=4, reports=reports(READY, READY), now=T0,
-                            gateway_endpoint="http://a-gateway.ns.svc:8080")
+    status = compute_status(
+        generation=4, reports=reports(READY, READY), now=T0, gateway_endpoint="http://a-gateway.ns.svc:8080"
+    )
     assert status["observedGeneration"] == 4 and status["ready"] == "2/2"
     assert status["gatewayEndpoint"] == "http://a-gateway.ns.svc:8080"
     assert status["components"]["gateway"] == {"desiredReplicas": 1, "readyReplicas": 1}
@@ -111,10 +138,12 @@ def test_last_transition_time_moves_only_when_the_status_flips() -> None:
 
 
 def test_status_patch_removes_what_is_gone_and_skips_what_is_equal() -> None:
-    old = {"phase": "Ready", "components": {"tts": {"readyReplicas": 1}, "stt": {"readyReplicas": 1}},
-           "gatewayEndpoint": "http://x"}
+    old = {
+        "phase": "Ready",
+        "components": {"tts": {"readyReplicas": 1}, "stt": {"readyReplicas": 1}},
+        "gatewayEndpoint": "http://x",
+    }
     new = {"phase": "Ready", "components": {"stt": {"readyReplicas": 2}}}
-    assert status_patch(old, new) == {"components": {"tts": None, "stt": {"readyReplicas": 2}},
-                                      "gatewayEndpoint": None}
+    assert status_patch(old, new) == {"components": {"tts": None, "stt": {"readyReplicas": 2}}, "gatewayEndpoint": None}
     assert status_patch(new, new) == {}
     assert status_patch(None, new) == new

@@ -11,23 +11,36 @@ def unit(*values: float) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
-def passage(chunk_id: str, sentences: list[str], vectors: list[np.ndarray], dense: float = 0.8,
-            text: str = "") -> Passage:
-    return Passage(chunk_id=chunk_id, document=f"{chunk_id}.md", section=chunk_id, category="library",
-                   indexed_text=text or " ".join(sentences), sentences=tuple(sentences),
-                   sentence_vectors=np.vstack(vectors), score=0.5, dense_score=dense)
+def passage(
+    chunk_id: str, sentences: list[str], vectors: list[np.ndarray], dense: float = 0.8, text: str = ""
+) -> Passage:
+    return Passage(
+        chunk_id=chunk_id,
+        document=f"{chunk_id}.md",
+        section=chunk_id,
+        category="library",
+        indexed_text=text or " ".join(sentences),
+        sentences=tuple(sentences),
+        sentence_vectors=np.vstack(vectors),
+        score=0.5,
+        dense_score=dense,
+    )
 
 
 QUESTION_VECTOR = unit(1, 0, 0, 0)
-HOURS = passage("hours", ["The library has three floors.", "The library is open from 8 am to 10 pm.",
-                          "The café is on the ground floor."],
-                [unit(0.5, 1, 0, 0), unit(1, 0.1, 0, 0), unit(0, 0, 1, 0)], dense=0.85)
+HOURS = passage(
+    "hours",
+    ["The library has three floors.", "The library is open from 8 am to 10 pm.", "The café is on the ground floor."],
+    [unit(0.5, 1, 0, 0), unit(1, 0.1, 0, 0), unit(0, 0, 1, 0)],
+    dense=0.85,
+)
 FEES = passage("fees", ["Late returns cost €2 per day."], [unit(0.2, 0, 0, 1)], dense=0.80)
 
 
 def test_answer_reads_the_best_sentences_of_the_best_section_in_document_order() -> None:
-    answer = compose("When is the library open?", QUESTION_VECTOR, 0.9, [FEES, HOURS], threshold=0.85,
-                     not_found=NOT_FOUND)
+    answer = compose(
+        "When is the library open?", QUESTION_VECTOR, 0.9, [FEES, HOURS], threshold=0.85, not_found=NOT_FOUND
+    )
     assert answer.found
     assert answer.answer_passage is HOURS
     assert answer.text.startswith("The library has three floors. The library is open from 8 am to 10 pm.")
@@ -36,8 +49,11 @@ def test_answer_reads_the_best_sentences_of_the_best_section_in_document_order()
 
 
 def test_answer_is_at_most_three_sentences_within_the_budget() -> None:
-    long = passage("long", [f"Sentence {i} is about the library opening hours in some detail." for i in range(8)],
-                   [unit(1, i / 10, 0, 0) for i in range(8)])
+    long = passage(
+        "long",
+        [f"Sentence {i} is about the library opening hours in some detail." for i in range(8)],
+        [unit(1, i / 10, 0, 0) for i in range(8)],
+    )
     answer = compose("library hours", QUESTION_VECTOR, 0.95, [long], threshold=0.85, not_found=NOT_FOUND)
     assert 1 <= answer.text.count(". ") + 1 <= MAX_SENTENCES
     assert len(answer.text) <= ANSWER_BUDGET_CHARS
@@ -55,8 +71,7 @@ def test_the_wanted_kind_of_fact_breaks_near_ties() -> None:
 
 
 def test_weak_evidence_says_not_found_and_returns_no_sources() -> None:
-    answer = compose("What's the weather like?", QUESTION_VECTOR, 0.80, [HOURS], threshold=0.85,
-                     not_found=NOT_FOUND)
+    answer = compose("What's the weather like?", QUESTION_VECTOR, 0.80, [HOURS], threshold=0.85, not_found=NOT_FOUND)
     assert not answer.found
     assert answer.text == NOT_FOUND
     assert answer.passages == () and answer.answer_passage is None

@@ -28,7 +28,9 @@ def test_sections_follow_headings_and_carry_title_and_section_path() -> None:
     assert [chunk.section for chunk in chunks] == ["Regular opening hours", "Fees", "Fees > Paying"]
     assert {chunk.title for chunk in chunks} == {"Library Opening Hours"}
     assert chunks[0].sentences == (
-        "The library is open Monday to Friday from 8 am to 10 pm.", "On Saturdays, it is open from 10 am to 6 pm.")
+        "The library is open Monday to Friday from 8 am to 10 pm.",
+        "On Saturdays, it is open from 10 am to 6 pm.",
+    )
     assert chunks[0].indexed_text.startswith("Library Opening Hours — Regular opening hours. The library")
     assert chunks[0].chunk_id == "library/opening-hours.md#0"
     assert len({chunk.chunk_id for chunk in chunks}) == len(chunks)

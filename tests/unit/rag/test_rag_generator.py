@@ -15,10 +15,19 @@ from services.rag.answer import Passage
 from services.rag.generator import LlmGenerator
 from services.stack.processes import free_port
 
-PASSAGES = [Passage(chunk_id="library/opening-hours.md#0", document="library/opening-hours.md",
-                    section="Regular opening hours", category="library", indexed_text="",
-                    sentences=("The library is open from 8 am to 10 pm.",), sentence_vectors=np.zeros((1, 4)),
-                    score=1.0, dense_score=0.9)]
+PASSAGES = [
+    Passage(
+        chunk_id="library/opening-hours.md#0",
+        document="library/opening-hours.md",
+        section="Regular opening hours",
+        category="library",
+        indexed_text="",
+        sentences=("The library is open from 8 am to 10 pm.",),
+        sentence_vectors=np.zeros((1, 4)),
+        score=1.0,
+        dense_score=0.9,
+    )
+]
 
 
 class _Handler(BaseHTTPRequestHandler):

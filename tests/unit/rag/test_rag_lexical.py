@@ -2,8 +2,12 @@ from services.rag.lexical import Bm25, query_vector, stem, term_index, terms
 
 
 def test_stemming_folds_plurals_and_verb_forms() -> None:
-    for forms in (("close", "closes", "closed", "closing"), ("library", "libraries"), ("fee", "fees"),
-                  ("apply", "applies", "applied")):
+    for forms in (
+        ("close", "closes", "closed", "closing"),
+        ("library", "libraries"),
+        ("fee", "fees"),
+        ("apply", "applies", "applied"),
+    ):
         assert len({stem(form) for form in forms}) == 1, forms
     assert stem("campus") == "campus" and stem("status") == "status"
 

@@ -25,8 +25,11 @@ def test_speakable_removes_markdown_syntax(markdown: str, spoken: str) -> None:
 def test_sentences_split_at_full_stops_but_not_inside_abbreviations_or_numbers() -> None:
     text = "The director is Prof. Dr. Yusuf Demir. Grades run from 1.0 to 5.0. Is it open? Yes, e.g. on Mondays."
     assert split_sentences(text) == [
-        "The director is Prof. Dr. Yusuf Demir.", "Grades run from 1.0 to 5.0.", "Is it open?",
-        "Yes, e.g. on Mondays."]
+        "The director is Prof. Dr. Yusuf Demir.",
+        "Grades run from 1.0 to 5.0.",
+        "Is it open?",
+        "Yes, e.g. on Mondays.",
+    ]
 
 
 def test_fragment_becomes_a_sentence() -> None:

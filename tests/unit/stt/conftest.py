@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from services.stt.recognizer import Recognition
-from tests.support.speech import speech
 from services.stt.vad import SileroVad
+from tests.support.speech import speech
 
 
 class FakeRecognizer:

@@ -28,7 +28,7 @@ def test_pcm16_rejects_an_odd_byte_count() -> None:
 def test_stream_resampler_outputs_16k_in_any_chunking(rate: int) -> None:
     resampler = StreamResampler(rate)
     data = pcm16(tone(rate))
-    out = [resampler.push(data[i:i + 642]) for i in range(0, len(data), 642)]
+    out = [resampler.push(data[i : i + 642]) for i in range(0, len(data), 642)]
     total = sum(len(chunk) for chunk in out) + len(resampler.flush())
     assert abs(total - 16000) <= 2
     assert resampler.input_ms == pytest.approx(1000.0)

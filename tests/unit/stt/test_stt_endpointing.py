@@ -2,8 +2,9 @@
 
 from services.stt.endpointing import EndpointConfig, Endpointer, Pause, Resume, SpeechEnd, SpeechStart
 
-CONFIG = EndpointConfig(threshold=0.5, hangover_ms=320, min_speech_ms=200, max_utterance_ms=3200, speculate_after_ms=96,
-                        step_ms=32)
+CONFIG = EndpointConfig(
+    threshold=0.5, hangover_ms=320, min_speech_ms=200, max_utterance_ms=3200, speculate_after_ms=96, step_ms=32
+)
 
 
 def run(probabilities: list[float], config: EndpointConfig = CONFIG) -> list[tuple[int, object]]:

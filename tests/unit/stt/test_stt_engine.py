@@ -14,8 +14,8 @@ import soundfile
 from services.common.errors import InvalidInput, ResourceExhausted
 from services.stt.config import SttSettings
 from services.stt.engine import SpeechEngine
-from tests.support.speech import pcm16, silence
 from services.stt.vad import SileroVad
+from tests.support.speech import pcm16, silence
 
 
 @pytest.fixture
@@ -41,8 +41,9 @@ def test_bad_stream_configs_are_invalid_input(engine: SpeechEngine, kwargs: dict
 
 
 def test_client_overrides_and_defaults(engine: SpeechEngine) -> None:
-    options = engine.stream_options(encoding="AUDIO_ENCODING_UNSPECIFIED", sample_rate=8000, hangover_ms=800,
-                                    partials=False)
+    options = engine.stream_options(
+        encoding="AUDIO_ENCODING_UNSPECIFIED", sample_rate=8000, hangover_ms=800, partials=False
+    )
     assert options.endpoint.hangover_ms == 800 and options.endpoint.max_utterance_ms == 30_000
     assert options.partial_interval_ms == 0 and options.language == "en"
 
@@ -68,8 +69,9 @@ async def test_streams_beyond_the_limit_are_refused(engine: SpeechEngine) -> Non
     assert engine.active_streams == 0
 
 
-async def test_recognize_finds_each_utterance(engine: SpeechEngine, sentence: np.ndarray,
-                                              short_sentence: np.ndarray) -> None:
+async def test_recognize_finds_each_utterance(
+    engine: SpeechEngine, sentence: np.ndarray, short_sentence: np.ndarray
+) -> None:
     audio = np.concatenate([sentence, silence(1.0), short_sentence, silence(0.5)])
     buffer = io.BytesIO()
     soundfile.write(buffer, audio, 16000, format="FLAC")
@@ -96,7 +98,8 @@ async def test_recognize_of_silence_is_empty(engine: SpeechEngine) -> None:
         (b"\x00\x01", "MULAW", 8000, "unsupported encoding"),
     ],
 )
-async def test_bad_files_are_invalid_input(engine: SpeechEngine, data: bytes, encoding: str, rate: int,
-                                           message: str) -> None:
+async def test_bad_files_are_invalid_input(
+    engine: SpeechEngine, data: bytes, encoding: str, rate: int, message: str
+) -> None:
     with pytest.raises(InvalidInput, match=message):
         await engine.recognize(data, encoding, rate, "en")

@@ -8,8 +8,8 @@ import pytest
 from services.common.errors import BackendUnavailable, InvalidInput
 from services.stt.models import locate_model
 from services.stt.recognizer import WhisperRecognizer
-from tests.support.speech import speech
 from services.stt.wer import word_errors
+from tests.support.speech import speech
 
 
 @pytest.fixture(scope="module")

@@ -26,11 +26,15 @@ CONFIG = EndpointConfig(hangover_ms=320, min_speech_ms=64, max_utterance_ms=30_0
 
 
 def segment(audio: np.ndarray, chunk: int = 700, **kwargs: int) -> list[object]:
-    segmenter = Segmenter(LoudnessScorer(), CONFIG, preroll_ms=kwargs.get("preroll_ms", 96),
-                          partial_interval_ms=kwargs.get("partial_interval_ms", 0))
+    segmenter = Segmenter(
+        LoudnessScorer(),
+        CONFIG,
+        preroll_ms=kwargs.get("preroll_ms", 96),
+        partial_interval_ms=kwargs.get("partial_interval_ms", 0),
+    )
     events: list[object] = []
     for start in range(0, len(audio), chunk):  # odd chunk sizes: framing must not depend on them
-        events.extend(segmenter.push(audio[start:start + chunk]))
+        events.extend(segmenter.push(audio[start : start + chunk]))
     return events + segmenter.finish()
 
 
@@ -49,8 +53,16 @@ def test_utterance_audio_has_preroll_and_a_tail_equal_to_the_speculation() -> No
 def test_two_utterances_are_indexed_and_a_resumed_pause_is_reported() -> None:
     events = segment(frames(("s", 10), ("q", 5), ("s", 10), ("q", 12), ("s", 10), ("q", 12)))
     names = [type(e).__name__ for e in events]
-    assert names == ["UtteranceStarted", "PauseBegan", "PauseEnded", "PauseBegan", "UtteranceEnded",
-                     "UtteranceStarted", "PauseBegan", "UtteranceEnded"]
+    assert names == [
+        "UtteranceStarted",
+        "PauseBegan",
+        "PauseEnded",
+        "PauseBegan",
+        "UtteranceEnded",
+        "UtteranceStarted",
+        "PauseBegan",
+        "UtteranceEnded",
+    ]
     ends = [e for e in events if isinstance(e, UtteranceEnded)]
     assert [e.index for e in ends] == [0, 1]
     assert isinstance(events[2], PauseEnded) and events[2].index == 0

@@ -23,8 +23,8 @@ from services.stt.session import (
     StreamOptions,
     TranscriptEvent,
 )
-from tests.support.speech import pcm16, silence
 from services.stt.vad import SileroVad
+from tests.support.speech import pcm16, silence
 
 CHUNK_MS = 100
 
@@ -37,19 +37,28 @@ async def chunks(audio: np.ndarray, interval_s: float = 0.0, then_wait_s: float 
     data = pcm16(audio)
     step = 16000 * 2 * CHUNK_MS // 1000
     for start in range(0, len(data), step):
-        yield data[start:start + step]
+        yield data[start : start + step]
         await asyncio.sleep(interval_s)
     await asyncio.sleep(then_wait_s)
 
 
 async def collect(
-    vad: SileroVad, recognizer: Any, source: AsyncIterator[bytes], *, partials: bool = False,
+    vad: SileroVad,
+    recognizer: Any,
+    source: AsyncIterator[bytes],
+    *,
+    partials: bool = False,
     limits: StreamLimits | None = None,
 ) -> list[StreamEvent]:
     pool = DecodePool(recognizer, workers=2)
     with ThreadPoolExecutor(1) as executor:
-        session = StreamingSession(vad=vad, pool=pool, vad_executor=executor, options=options(partials),
-                                   limits=limits or StreamLimits(rate_limit="off"))
+        session = StreamingSession(
+            vad=vad,
+            pool=pool,
+            vad_executor=executor,
+            options=options(partials),
+            limits=limits or StreamLimits(rate_limit="off"),
+        )
         try:
             return [event async for event in session.events(source)]
         finally:
@@ -70,7 +79,9 @@ async def test_the_speculative_decode_is_the_final(fake_recognizer: Any, vad: Si
     assert 250 <= final.start_ms <= 400 and final.end_ms <= len(sentence) / 16 + 100
 
 
-async def test_speech_resuming_discards_the_speculation(fake_recognizer: Any, vad: SileroVad, sentence: np.ndarray) -> None:
+async def test_speech_resuming_discards_the_speculation(
+    fake_recognizer: Any, vad: SileroVad, sentence: np.ndarray
+) -> None:
     recognizer = fake_recognizer()
     audio = np.concatenate([sentence, sentence, silence(1.0)])  # a 0.3 s pause inside
     events = await collect(vad, recognizer, chunks(audio, interval_s=0.01))
@@ -81,25 +92,33 @@ async def test_speech_resuming_discards_the_speculation(fake_recognizer: Any, va
     assert finals[0].end_ms > len(sentence) / 16 + 1500  # well into the second sentence
 
 
-async def test_utterances_are_indexed_and_ordered(fake_recognizer: Any, vad: SileroVad, sentence: np.ndarray,
-                                                  short_sentence: np.ndarray) -> None:
+async def test_utterances_are_indexed_and_ordered(
+    fake_recognizer: Any, vad: SileroVad, sentence: np.ndarray, short_sentence: np.ndarray
+) -> None:
     recognizer = fake_recognizer(delay_s=0.05)
     audio = np.concatenate([sentence, silence(1.0), short_sentence, silence(1.0)])
     events = await collect(vad, recognizer, chunks(audio))
     described = [(type(e).__name__, e.index) for e in events]
     assert sorted(described, key=lambda item: item[1]) == [
-        ("SpeechStartedEvent", 0), ("SpeechEndedEvent", 0), ("TranscriptEvent", 0),
-        ("SpeechStartedEvent", 1), ("SpeechEndedEvent", 1), ("TranscriptEvent", 1),
+        ("SpeechStartedEvent", 0),
+        ("SpeechEndedEvent", 0),
+        ("TranscriptEvent", 0),
+        ("SpeechStartedEvent", 1),
+        ("SpeechEndedEvent", 1),
+        ("TranscriptEvent", 1),
     ]  # per utterance: started, ended, final; a final may come after the next utterance started
     assert described.index(("TranscriptEvent", 0)) < described.index(("TranscriptEvent", 1))
     started = [e for e in events if isinstance(e, SpeechStartedEvent)]
     assert started[1].offset_ms > (len(sentence) + 16000) / 16
 
 
-async def test_partials_come_during_speech_and_never_after_the_final(fake_recognizer: Any, vad: SileroVad, sentence: np.ndarray) -> None:
+async def test_partials_come_during_speech_and_never_after_the_final(
+    fake_recognizer: Any, vad: SileroVad, sentence: np.ndarray
+) -> None:
     recognizer = fake_recognizer(delay_s=0.01)
-    events = await collect(vad, recognizer, chunks(np.concatenate([sentence, silence(1.0)]), interval_s=0.1),
-                           partials=True)
+    events = await collect(
+        vad, recognizer, chunks(np.concatenate([sentence, silence(1.0)]), interval_s=0.1), partials=True
+    )
     partials = [i for i, e in enumerate(events) if isinstance(e, TranscriptEvent) and not e.final]
     ended = next(i for i, e in enumerate(events) if isinstance(e, SpeechEndedEvent))
     assert len(partials) >= len(sentence) / 16000 / 0.5 - 2  # about every 500 ms of speech
@@ -113,7 +132,9 @@ async def test_silence_only_yields_no_event(fake_recognizer: Any, vad: SileroVad
     assert recognizer.calls == []
 
 
-async def test_idle_stream_is_closed_after_its_pending_final(fake_recognizer: Any, vad: SileroVad, short_sentence: np.ndarray) -> None:
+async def test_idle_stream_is_closed_after_its_pending_final(
+    fake_recognizer: Any, vad: SileroVad, short_sentence: np.ndarray
+) -> None:
     recognizer = fake_recognizer()
     limits = StreamLimits(rate_limit="off", idle_timeout_s=0.3)
     received: list[StreamEvent] = []
@@ -123,7 +144,9 @@ async def test_idle_stream_is_closed_after_its_pending_final(fake_recognizer: An
     assert received == []
 
 
-async def test_max_stream_duration_ends_the_stream_with_its_final(fake_recognizer: Any, vad: SileroVad, sentence: np.ndarray) -> None:
+async def test_max_stream_duration_ends_the_stream_with_its_final(
+    fake_recognizer: Any, vad: SileroVad, sentence: np.ndarray
+) -> None:
     recognizer = fake_recognizer()
     limits = StreamLimits(rate_limit="off", max_stream_s=2.0)
     pool = DecodePool(recognizer, workers=1)

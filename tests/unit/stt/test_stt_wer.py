@@ -7,23 +7,37 @@ from services.stt.wer import cardinal, edit_distance, normalize, ordinal, spoken
 
 @pytest.mark.parametrize(
     ("number", "words"),
-    [(0, "zero"), (13, "thirteen"), (75, "seventy five"), (100, "one hundred"), (2005, "two thousand five"),
-     (1_000_000, "one million")],
+    [
+        (0, "zero"),
+        (13, "thirteen"),
+        (75, "seventy five"),
+        (100, "one hundred"),
+        (2005, "two thousand five"),
+        (1_000_000, "one million"),
+    ],
 )
 def test_cardinal(number: int, words: str) -> None:
     assert cardinal(number) == words
 
 
-@pytest.mark.parametrize(("number", "words"), [(1, "first"), (3, "third"), (12, "twelfth"), (14, "fourteenth"),
-                                               (20, "twentieth"), (21, "twenty first")])
+@pytest.mark.parametrize(
+    ("number", "words"),
+    [(1, "first"), (3, "third"), (12, "twelfth"), (14, "fourteenth"), (20, "twentieth"), (21, "twenty first")],
+)
 def test_ordinal(number: int, words: str) -> None:
     assert ordinal(number) == words
 
 
 @pytest.mark.parametrize(
     ("digits", "words"),
-    [("472918", "four seven two nine one eight"), ("0157", "zero one five seven"), ("1999", "nineteen ninety nine"),
-     ("1905", "nineteen oh five"), ("2000", "two thousand"), ("75", "seventy five")],
+    [
+        ("472918", "four seven two nine one eight"),
+        ("0157", "zero one five seven"),
+        ("1999", "nineteen ninety nine"),
+        ("1905", "nineteen oh five"),
+        ("2000", "two thousand"),
+        ("75", "seventy five"),
+    ],
 )
 def test_spoken_number(digits: str, words: str) -> None:
     assert spoken_number(digits) == words

@@ -6,10 +6,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from tests.unit.tts.tts_fakes import CacheFactory, FakeEngine, FakeObjectStore
 
 from services.common.errors import BackendUnavailable
 from services.tts.cache import AudioCache
+from tests.unit.tts.tts_fakes import CacheFactory, FakeEngine, FakeObjectStore
 
 
 @pytest.fixture

@@ -26,28 +26,34 @@ def tone(seconds: float = 0.5, rate: int = 22050, hz: float = 440.0) -> np.ndarr
     return (0.5 * np.sin(2 * np.pi * hz * t)).astype(np.float32)
 
 
-@pytest.mark.parametrize(("encoding", "rate", "expected"), [
-    ("", 0, AudioFormat("pcm16", 22050)),
-    ("pcm16", 8000, AudioFormat("pcm16", 8000)),
-    ("pcm16", 16000, AudioFormat("pcm16", 16000)),
-    ("PCM16", 24000, AudioFormat("pcm16", 24000)),
-    ("mulaw", 0, AudioFormat("mulaw", 8000)),
-    ("mulaw", 8000, AudioFormat("mulaw", 8000)),
-    ("wav", 0, AudioFormat("wav", 22050)),
-    ("wav", 16000, AudioFormat("wav", 16000)),
-])
+@pytest.mark.parametrize(
+    ("encoding", "rate", "expected"),
+    [
+        ("", 0, AudioFormat("pcm16", 22050)),
+        ("pcm16", 8000, AudioFormat("pcm16", 8000)),
+        ("pcm16", 16000, AudioFormat("pcm16", 16000)),
+        ("PCM16", 24000, AudioFormat("pcm16", 24000)),
+        ("mulaw", 0, AudioFormat("mulaw", 8000)),
+        ("mulaw", 8000, AudioFormat("mulaw", 8000)),
+        ("wav", 0, AudioFormat("wav", 22050)),
+        ("wav", 16000, AudioFormat("wav", 16000)),
+    ],
+)
 def test_supported_formats(encoding: str, rate: int, expected: AudioFormat) -> None:
     assert resolve_format(encoding, rate) == expected
 
 
-@pytest.mark.parametrize(("encoding", "rate", "channels", "message"), [
-    ("pcm16", 44100, 0, "44100 Hz is not supported"),
-    ("wav", 11025, 0, "11025 Hz is not supported"),
-    ("mulaw", 16000, 0, "MULAW audio is 8000 Hz"),
-    ("flac", 0, 0, "'flac' is not supported"),
-    ("#42", 0, 0, "'#42' is not supported"),
-    ("pcm16", 16000, 2, "only mono"),
-])
+@pytest.mark.parametrize(
+    ("encoding", "rate", "channels", "message"),
+    [
+        ("pcm16", 44100, 0, "44100 Hz is not supported"),
+        ("wav", 11025, 0, "11025 Hz is not supported"),
+        ("mulaw", 16000, 0, "MULAW audio is 8000 Hz"),
+        ("flac", 0, 0, "'flac' is not supported"),
+        ("#42", 0, 0, "'#42' is not supported"),
+        ("pcm16", 16000, 2, "only mono"),
+    ],
+)
 def test_unsupported_formats_are_invalid_input(encoding: str, rate: int, channels: int, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         resolve_format(encoding, rate, channels)

@@ -7,10 +7,10 @@ import time
 
 import pytest
 from prometheus_client import REGISTRY
-from tests.unit.tts.tts_fakes import CacheFactory, FakeObjectStore
 
 from services.common.errors import BackendUnavailable
 from services.tts.cache import content_key
+from tests.unit.tts.tts_fakes import CacheFactory, FakeObjectStore
 
 
 def metric(name: str, **labels: str) -> float:

@@ -31,7 +31,11 @@ def test_the_bundled_voice_is_found_inside_its_package() -> None:
 def test_piper_speaks_english_at_its_native_rate(piper: PiperEngine) -> None:
     [voice] = piper.voices()
     assert (voice.name, voice.language, voice.engine, voice.native_sample_rate) == (
-        "en_US-joe-medium", "en-US", "piper", 22050)
+        "en_US-joe-medium",
+        "en-US",
+        "piper",
+        22050,
+    )
     samples = piper.synthesize("Your appointment is confirmed.", voice.name)
     assert samples.dtype == np.float32
     assert 0.8 < len(samples) / 22050 < 4.0
@@ -61,12 +65,15 @@ def test_espeak_rejects_unknown_languages() -> None:
         EspeakEngine(["en-us", "xx-nowhere"])
 
 
-@pytest.mark.parametrize(("configured", "language", "voices"), [
-    ("en-us,de", "en", ["en-us", "de"]),
-    ("en-us,de", "pl", ["en-us", "de", "pl"]),
-    ("en-us", "xx", ["en-us"]),
-    ("", "pl", []),
-])
+@pytest.mark.parametrize(
+    ("configured", "language", "voices"),
+    [
+        ("en-us,de", "en", ["en-us", "de"]),
+        ("en-us,de", "pl", ["en-us", "de", "pl"]),
+        ("en-us", "xx", ["en-us"]),
+        ("", "pl", []),
+    ],
+)
 def test_the_agent_language_is_added_to_the_espeak_voices(configured: str, language: str, voices: list[str]) -> None:
     assert espeak_voice_list(configured, language) == voices
 

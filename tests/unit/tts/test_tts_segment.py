@@ -7,22 +7,25 @@ import pytest
 from services.tts.segment import split_sentences
 
 
-@pytest.mark.parametrize(("text", "sentences"), [
-    ("Hello. How are you? Fine!", ["Hello.", "How are you?", "Fine!"]),
-    ("Dr. Smith will see you at 3 p.m. on Monday.", ["Dr. Smith will see you at 3 p.m. on Monday."]),
-    ("We open at 9 a.m. Please be on time.", ["We open at 9 a.m.", "Please be on time."]),
-    ("Bring e.g. your ID, i.e. a passport.", ["Bring e.g. your ID, i.e. a passport."]),
-    ("Visit lui.example.org. Then call.", ["Visit lui.example.org.", "Then call."]),
-    ("It costs 3.5 euros. Ok.", ["It costs 3.5 euros.", "Ok."]),
-    ("J. R. R. Tolkien wrote it.", ["J. R. R. Tolkien wrote it."]),
-    ("It takes approx. 5 days. No. 5 is free.", ["It takes approx. 5 days.", "No. 5 is free."]),
-    ("We open Mon. See you then.", ["We open Mon.", "See you then."]),
-    ("Total: €350. 3 people booked.", ["Total: €350.", "3 people booked."]),
-    ('He said "Yes." Then left.', ['He said "Yes."', "Then left."]),
-    ("Wait... What?", ["Wait...", "What?"]),
-    ("No terminator at the end", ["No terminator at the end"]),
-    ("  \n ", []),
-])
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("Hello. How are you? Fine!", ["Hello.", "How are you?", "Fine!"]),
+        ("Dr. Smith will see you at 3 p.m. on Monday.", ["Dr. Smith will see you at 3 p.m. on Monday."]),
+        ("We open at 9 a.m. Please be on time.", ["We open at 9 a.m.", "Please be on time."]),
+        ("Bring e.g. your ID, i.e. a passport.", ["Bring e.g. your ID, i.e. a passport."]),
+        ("Visit lui.example.org. Then call.", ["Visit lui.example.org.", "Then call."]),
+        ("It costs 3.5 euros. Ok.", ["It costs 3.5 euros.", "Ok."]),
+        ("J. R. R. Tolkien wrote it.", ["J. R. R. Tolkien wrote it."]),
+        ("It takes approx. 5 days. No. 5 is free.", ["It takes approx. 5 days.", "No. 5 is free."]),
+        ("We open Mon. See you then.", ["We open Mon.", "See you then."]),
+        ("Total: €350. 3 people booked.", ["Total: €350.", "3 people booked."]),
+        ('He said "Yes." Then left.', ['He said "Yes."', "Then left."]),
+        ("Wait... What?", ["Wait...", "What?"]),
+        ("No terminator at the end", ["No terminator at the end"]),
+        ("  \n ", []),
+    ],
+)
 def test_sentences(text: str, sentences: list[str]) -> None:
     assert split_sentences(text) == sentences
 
@@ -30,7 +33,10 @@ def test_sentences(text: str, sentences: list[str]) -> None:
 def test_paragraphs_and_list_items_are_separate_sentences() -> None:
     text = "Opening hours\n- Monday: 9-5\n- Tuesday: closed\n\nThe office is\nin room B12."
     assert split_sentences(text) == [
-        "Opening hours", "- Monday: 9-5", "- Tuesday: closed", "The office is in room B12.",
+        "Opening hours",
+        "- Monday: 9-5",
+        "- Tuesday: closed",
+        "The office is in room B12.",
     ]
 
 

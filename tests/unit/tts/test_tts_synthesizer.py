@@ -7,23 +7,23 @@ import io
 import time
 import wave
 from datetime import date
+from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
-from tests.unit.tts.tts_fakes import RATE, CacheFactory, FakeEngine, FakeObjectStore
 
 from services.common.errors import BackendUnavailable, InvalidInput
 from services.tts.audio import AudioFormat
 from services.tts.synthesizer import SentenceAudio, SpeechRequest, Synthesizer
 from services.tts.voices import VoiceCatalog
+from tests.unit.tts.tts_fakes import RATE, CacheFactory, FakeEngine, FakeObjectStore
 
 TEXT = "Your appointment is on 2026-03-12 at 15:00. Please bring your ID. See you then!"
 
 
-def synthesizer(primary: FakeEngine, backup: FakeEngine, cache: object = None, **options: object) -> Synthesizer:
+def synthesizer(primary: FakeEngine, backup: FakeEngine, cache: Any = None, **options: Any) -> Synthesizer:
     catalog = VoiceCatalog([primary, backup], "en")
-    return Synthesizer(catalog, cache, today=lambda: date(2026, 6, 10), sentence_pause_ms=0,  # type: ignore[arg-type]
-                       **options)  # type: ignore[arg-type]
+    return Synthesizer(catalog, cache, today=lambda: date(2026, 6, 10), sentence_pause_ms=0, **options)
 
 
 async def collect(synth: Synthesizer, request: SpeechRequest) -> list[SentenceAudio]:
@@ -31,19 +31,24 @@ async def collect(synth: Synthesizer, request: SpeechRequest) -> list[SentenceAu
 
 
 def fallbacks() -> float:
-    return REGISTRY.get_sample_value(
-        "voiceagent_tts_engine_fallbacks_total", {"engine": "piper", "fallback": "espeak-ng"}) or 0.0
+    return (
+        REGISTRY.get_sample_value("voiceagent_tts_engine_fallbacks_total", {"engine": "piper", "fallback": "espeak-ng"})
+        or 0.0
+    )
 
 
 # --- validation -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("", "text is empty"),
-    ("   \n\t", "text is empty"),
-    ("x" * 5001, "5001 characters long; the limit is 5000"),
-    ("... !!! ---", "nothing to speak"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "text is empty"),
+        ("   \n\t", "text is empty"),
+        ("x" * 5001, "5001 characters long; the limit is 5000"),
+        ("... !!! ---", "nothing to speak"),
+    ],
+)
 def test_bad_text_is_invalid_input(primary: FakeEngine, backup: FakeEngine, text: str, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         synthesizer(primary, backup).prepare(text)
@@ -59,10 +64,12 @@ def test_unknown_voice_is_invalid_input_naming_the_voices(primary: FakeEngine, b
         synthesizer(primary, backup).prepare("Hello.", voice="nobody")
 
 
-@pytest.mark.parametrize(("encoding", "rate", "channels"), [("pcm16", 44100, 0), ("mulaw", 16000, 0),
-                                                            ("flac", 0, 0), ("wav", 0, 2)])
-def test_bad_formats_are_invalid_input(primary: FakeEngine, backup: FakeEngine, encoding: str, rate: int,
-                                       channels: int) -> None:
+@pytest.mark.parametrize(
+    ("encoding", "rate", "channels"), [("pcm16", 44100, 0), ("mulaw", 16000, 0), ("flac", 0, 0), ("wav", 0, 2)]
+)
+def test_bad_formats_are_invalid_input(
+    primary: FakeEngine, backup: FakeEngine, encoding: str, rate: int, channels: int
+) -> None:
     with pytest.raises(InvalidInput):
         synthesizer(primary, backup).prepare("Hello.", encoding=encoding, sample_rate=rate, channels=channels)
 
@@ -83,7 +90,10 @@ def test_prepare_splits_and_normalizes(primary: FakeEngine, backup: FakeEngine) 
     assert request.voice.name == "joe"
     assert request.fmt == AudioFormat("pcm16", RATE)
     assert [s.text for s in request.sentences] == [
-        "Your appointment is on 2026-03-12 at 15:00.", "Please bring your ID.", "See you then!"]
+        "Your appointment is on 2026-03-12 at 15:00.",
+        "Please bring your ID.",
+        "See you then!",
+    ]
     assert request.sentences[0].spoken == "Your appointment is on March twelfth at three PM."
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.unit.tts.tts_fakes import FakeEngine
 
 from services.common.errors import InvalidInput
 from services.tts.voices import VoiceCatalog, language_tag
+from tests.unit.tts.tts_fakes import FakeEngine
 
 
 def test_the_default_is_the_preferred_engine_voice_for_the_language(primary: FakeEngine, backup: FakeEngine) -> None:
@@ -44,7 +44,8 @@ def test_the_fallback_is_another_engine_for_the_same_language(primary: FakeEngin
     assert catalog.fallback_for(catalog.resolve("espeak-de")) is None
 
 
-@pytest.mark.parametrize(("code", "tag"), [("en_US", "en-US"), ("en-us", "en-US"), ("de", "de"),
-                                           ("en-gb-x-rp", "en-GB-x-rp")])
+@pytest.mark.parametrize(
+    ("code", "tag"), [("en_US", "en-US"), ("en-us", "en-US"), ("de", "de"), ("en-gb-x-rp", "en-GB-x-rp")]
+)
 def test_language_tags(code: str, tag: str) -> None:
     assert language_tag(code) == tag
