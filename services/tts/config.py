@@ -31,6 +31,11 @@ class TtsSettings(ServiceSettings):
     synthesis_workers: int = Field(2, ge=1, le=64, description="Sentences synthesized at once (worker threads)")
     max_text_chars: int = Field(5000, ge=1, description="Longest text accepted by one call")
     max_sentence_chars: int = Field(300, ge=40, description="Longer sentences are cut at a clause boundary")
+    opening_max_chars: int = Field(
+        90,
+        ge=0,
+        description="A longer first sentence is cut at its first clause break, for earlier first audio (0 = off)",
+    )
     sentence_pause_ms: int = Field(120, ge=0, le=2000, description="Silence appended to every sentence")
     stream_lookahead: int = Field(1, ge=1, le=16, description="Sentences synthesized ahead of the one being sent")
     cache_enabled: bool = Field(True, description="Cache audio in object storage (VA_S3_*)")

@@ -5,7 +5,8 @@ sentence for captions); the speech normalizer runs on each sentence afterwards.
 A period ends a sentence only where a new one visibly starts: "Dr. Smith",
 "e.g. your ID", "3 p.m. on Monday", "lui.example.org" and "3.5" stay whole.
 Very long sentences are cut at a clause boundary so that one sentence never
-holds back the first audio for long.
+holds back the first audio for long; the opening sentence is cut sooner (at its
+first clause break past a few words), because the caller waits for it.
 """
 
 from __future__ import annotations
@@ -100,8 +101,31 @@ def _cap(sentence: str, max_chars: int) -> list[str]:
     return pieces
 
 
-def split_sentences(text: str, max_chars: int = 300) -> list[str]:
-    """The sentences of ``text`` in order, none longer than ``max_chars``."""
-    return [
+# An opening clause shorter than this would sound clipped on its own.
+_MIN_OPENING_CHARS = 20
+
+
+def _split_opening(sentence: str, max_chars: int) -> list[str]:
+    """Cut a long opening sentence at its first natural pause, so the first audio leaves early."""
+    if len(sentence) <= max_chars:
+        return [sentence]
+    for match in _CLAUSE_BREAK.finditer(sentence):
+        if match.end() > max_chars:
+            break
+        if match.end() >= _MIN_OPENING_CHARS and sentence[match.end() :].strip():
+            return [sentence[: match.end()].strip(), sentence[match.end() :].strip()]
+    return [sentence]
+
+
+def split_sentences(text: str, max_chars: int = 300, opening_max_chars: int = 0) -> list[str]:
+    """The sentences of ``text`` in order, none longer than ``max_chars``.
+
+    With ``opening_max_chars``, a longer first sentence is also cut at its first
+    clause break within that many characters (when it has one).
+    """
+    pieces = [
         piece for block in _blocks(text) for sentence in _sentences_of(block) for piece in _cap(sentence, max_chars)
     ]
+    if pieces and opening_max_chars:
+        pieces[:1] = _split_opening(pieces[0], opening_max_chars)
+    return pieces

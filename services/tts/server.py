@@ -132,6 +132,7 @@ def main() -> None:
             cache,
             max_text_chars=settings.max_text_chars,
             max_sentence_chars=settings.max_sentence_chars,
+            opening_max_chars=settings.opening_max_chars,
             sentence_pause_ms=settings.sentence_pause_ms,
             lookahead=settings.stream_lookahead,
             workers=settings.synthesis_workers,

@@ -99,6 +99,7 @@ class Synthesizer:
         *,
         max_text_chars: int = 5000,
         max_sentence_chars: int = 300,
+        opening_max_chars: int = 0,
         sentence_pause_ms: int = 120,
         lookahead: int = 1,
         workers: int = 2,
@@ -109,6 +110,7 @@ class Synthesizer:
         self._cache = cache
         self._max_text_chars = max_text_chars
         self._max_sentence_chars = max_sentence_chars
+        self._opening_max_chars = opening_max_chars
         self._pause_ms = sentence_pause_ms
         self._lookahead = max(1, lookahead)
         self.url_expiry_s = url_expiry_s
@@ -152,7 +154,7 @@ class Synthesizer:
         if normalizer is None:
             normalizer = self._normalizers[language] = make_normalizer(language, self._today)
         result: list[Sentence] = []
-        for written in split_sentences(text, self._max_sentence_chars):
+        for written in split_sentences(text, self._max_sentence_chars, self._opening_max_chars):
             spoken = normalizer(written)
             if not any(char.isalnum() for char in spoken):
                 continue

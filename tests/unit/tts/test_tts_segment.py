@@ -59,3 +59,32 @@ def test_a_sentence_without_breaks_is_cut_at_a_space() -> None:
 def test_a_single_huge_token_is_cut_hard() -> None:
     pieces = split_sentences("x" * 130, max_chars=50)
     assert [len(piece) for piece in pieces] == [50, 50, 30]
+
+
+def test_a_long_opening_sentence_is_cut_at_its_first_clause_break() -> None:
+    text = (
+        "Students can borrow up to forty books at once, and the loan period is four weeks with two renewals. "
+        "Overdue fees are fifty cents per day."
+    )
+    assert split_sentences(text, opening_max_chars=60) == [
+        "Students can borrow up to forty books at once,",
+        "and the loan period is four weeks with two renewals.",
+        "Overdue fees are fifty cents per day.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The library opens at eight in the morning.",  # short enough already
+        "Yes, the library opens at eight in the morning on weekdays and at ten on Saturdays and Sundays.",  # too early
+        "The library opens at eight in the morning on weekdays and at ten on Saturdays and Sundays.",  # no break
+    ],
+)
+def test_openings_without_a_natural_early_pause_stay_whole(text: str) -> None:
+    assert split_sentences(text, opening_max_chars=60) == [text]
+
+
+def test_only_the_opening_sentence_is_cut_early() -> None:
+    later = "Then, after the first week, you may renew the loan online or at the desk on the ground floor."
+    assert split_sentences(f"Sure. {later}", opening_max_chars=40) == ["Sure.", later]
