@@ -216,6 +216,7 @@ class GrpcRecognizer:
             language=self.language,
             session_id=session_id,
             silence_hangover_ms=silence_ms,
+            tentative_results=True,
         )
 
         async def requests() -> AsyncIterator[stt_pb2.StreamingRecognizeRequest]:
@@ -235,7 +236,7 @@ class GrpcRecognizer:
 
 def _speech_event(response: stt_pb2.StreamingRecognizeResponse) -> SpeechEvent:
     kind = response.WhichOneof("event") or ""
-    if kind in {"partial", "final"}:
+    if kind in {"partial", "tentative", "final"}:
         transcript = getattr(response, kind)
         return SpeechEvent(
             kind,

@@ -58,6 +58,12 @@ class GatewaySettings(ServiceSettings):
     endpoint_silence_ms: int = Field(
         0, ge=0, le=5_000, description="Silence that ends an utterance, sent to stt; 0 = the stt service default"
     )
+    draft_replies: bool = Field(
+        True,
+        description="Draft each reply (and synthesize its audio) from the tentative transcript while the "
+        "endpointing silence runs, so it starts as soon as the utterance ends; costs some CPU when callers pause "
+        "and go on speaking",
+    )
     audio_lead_ms: int = Field(
         400,
         ge=0,

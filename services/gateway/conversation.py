@@ -6,6 +6,12 @@ INTERRUPTED → LISTENING. Barge-in cancels the reply's synthesis and stops its
 audio at once; the turn itself (which may have booked something) still
 completes and is recorded, only its audio is dropped.
 
+While the recognizer confirms the end of an utterance (the silence hangover),
+the reply is drafted from its tentative transcript and its audio synthesized
+ahead; when the final transcript says the same, the turn is taken from the
+draft and the first audio leaves at once. If the caller goes on speaking, the
+draft is dropped (it changed nothing: the booking flow only runs on finals).
+
 Reply audio is paced: it runs at most ``lead_ms`` ahead of real-time playback,
 so there is still something to cut when the caller barges in. Clients that
 write audio to a file may ask for unpaced audio.
@@ -25,21 +31,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
 from services.common.errors import BackendUnavailable, ServiceError
-from services.gateway.engine import TurnResult
+from services.gateway.engine import Draft, TurnResult
 from services.gateway.metrics import BARGE_INS, DEGRADED_REPLIES, REPLY_LATENCY, observe_stages
-from services.gateway.ports import OutputFormat, RecognizerPort, SpeechEvent, SynthesizerPort
+from services.gateway.ports import AudioPiece, OutputFormat, RecognizerPort, SpeechEvent, SynthesizerPort
+from services.gateway.prefetch import PrefetchedAudio
 
 log = logging.getLogger(__name__)
 
-TurnTaker = Callable[[str, str], Awaitable[TurnResult]]
-"""Takes (text, channel) and returns the turn's result (see ``TurnService.take_turn``)."""
+
+class Turns(Protocol):
+    """The turns of the conversation's session (``TurnService`` bound to one session)."""
+
+    async def draft(self, text: str) -> Draft: ...
+
+    async def take(self, text: str, channel: str, draft: Draft | None = None) -> TurnResult: ...
+
 
 TTS_DOWN_MESSAGE = "Speech output is unavailable right now; replies are sent as text only."
 
@@ -68,6 +81,7 @@ class VoiceOptions:
     lead_ms: int = 400
     silence_ms: int = 0  # endpointing silence for stt; 0 = its default
     frame_ms: int = 100  # size of the reply audio frames sent
+    draft_replies: bool = True  # prepare the reply from tentative transcripts during the hangover
 
 
 def _rounded(stages: dict[str, float]) -> dict[str, float]:
@@ -98,6 +112,30 @@ class Pacer:
 
 
 @dataclass
+class _Speculation:
+    """A reply drafted (and its audio prefetched) from an utterance's tentative transcript."""
+
+    utterance: int
+    text: str
+    task: asyncio.Task[tuple[Draft, PrefetchedAudio | None]]
+
+    async def prepared(self) -> tuple[Draft | None, PrefetchedAudio | None]:
+        """The draft and audio, or nothing when drafting failed (the turn is then taken afresh)."""
+        await asyncio.wait({self.task})
+        if self.task.cancelled() or self.task.exception() is not None:
+            return None, None
+        return self.task.result()
+
+    async def drop(self) -> None:
+        self.task.cancel()
+        draft, audio = await self.prepared()
+        if draft is not None:
+            await draft.discard()
+        if audio is not None:
+            await audio.cancel()
+
+
+@dataclass
 class _Reply:
     """The reply being prepared or spoken, so that barge-in can find and cut it."""
 
@@ -113,7 +151,7 @@ class VoiceConversation:
     def __init__(
         self,
         session_id: str,
-        take_turn: TurnTaker,
+        turns: Turns,
         recognizer: RecognizerPort,
         synthesizer: SynthesizerPort,
         sink: EventSink,
@@ -121,7 +159,7 @@ class VoiceConversation:
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.session_id = session_id
-        self.take_turn = take_turn
+        self.turns = turns
         self.recognizer = recognizer
         self.synthesizer = synthesizer
         self.sink = sink
@@ -132,6 +170,7 @@ class VoiceConversation:
         self._current: _Reply | None = None
         self._replies = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        self._speculation: _Speculation | None = None
 
     # --- inputs -------------------------------------------------------------------------------
 
@@ -164,6 +203,7 @@ class VoiceConversation:
 
     async def close(self) -> None:
         """Stop everything in flight (the socket is gone)."""
+        await self._drop_speculation()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -176,7 +216,12 @@ class VoiceConversation:
             await self.sink.send_event(
                 {"type": "speech_started", "utterance": event.utterance_index, "offset_ms": event.offset_ms}
             )
+            await self._drop_speculation()
             await self._barge_in()
+        elif event.kind == "tentative":
+            await self._speculate(event)
+        elif event.kind == "speech_resumed":
+            await self._drop_speculation()
         elif event.kind == "speech_ended":
             await self.sink.send_event(
                 {"type": "speech_ended", "utterance": event.utterance_index, "offset_ms": event.offset_ms}
@@ -192,9 +237,43 @@ class VoiceConversation:
                     "confidence": event.confidence,
                 }
             )
-            if final and event.text.strip():
-                stt = {"stt": event.timings["total"]} if "total" in event.timings else {}
-                self._spawn(self._respond(event.text.strip(), "voice", stt))
+            if final:
+                speculation = await self._claim_speculation(event)
+                if event.text.strip():
+                    stt = {"stt": event.timings["total"]} if "total" in event.timings else {}
+                    self._spawn(self._respond(event.text.strip(), "voice", stt, speculation))
+                elif speculation is not None:
+                    await speculation.drop()
+
+    # --- drafting replies ahead of the final transcript -----------------------------------------
+
+    async def _speculate(self, event: SpeechEvent) -> None:
+        await self._drop_speculation()
+        text = event.text.strip()
+        if self.options.draft_replies and text:
+            self._speculation = _Speculation(event.utterance_index, text, asyncio.create_task(self._draft(text)))
+
+    async def _draft(self, text: str) -> tuple[Draft, PrefetchedAudio | None]:
+        draft = await self.turns.draft(text)
+        if draft.result is None or not self.options.audio_replies:
+            return draft, None
+        voice, output = self.options.voice, self.options.output
+        return draft, PrefetchedAudio(self.synthesizer.stream(draft.result.reply, voice, output, self.session_id))
+
+    async def _claim_speculation(self, final: SpeechEvent) -> _Speculation | None:
+        """The speculation made for this final transcript, if any; any other is dropped."""
+        speculation, self._speculation = self._speculation, None
+        if speculation is None:
+            return None
+        if speculation.utterance == final.utterance_index and speculation.text == final.text.strip():
+            return speculation
+        await speculation.drop()
+        return None
+
+    async def _drop_speculation(self) -> None:
+        speculation, self._speculation = self._speculation, None
+        if speculation is not None:
+            await speculation.drop()
 
     async def _barge_in(self) -> None:
         reply = self._current
@@ -219,25 +298,31 @@ class VoiceConversation:
 
     # --- turns --------------------------------------------------------------------------------
 
-    async def _respond(self, text: str, channel: str, stt_timings: dict[str, float]) -> None:
+    async def _respond(
+        self, text: str, channel: str, stt_timings: dict[str, float], speculation: _Speculation | None = None
+    ) -> None:
         received_at = self._clock()
         async with self._turn_lock:
             self._replies += 1
             reply = _Reply(self._replies, received_at)
             self._current = reply
+            draft, audio = await speculation.prepared() if speculation is not None else (None, None)
             try:
                 await self._set_state(State.THINKING)
                 try:
-                    result = await self.take_turn(text, channel)
+                    result = await self.turns.take(text, channel, draft)
                 except ServiceError as error:
                     await self.sink.send_event(
                         {"type": "error", "code": type(error).__name__, "message": error.message}
                     )
                     return
+                if audio is not None and not result.drafted:  # the draft was stale: its audio is not this reply
+                    await audio.cancel()
+                    audio = None
                 await self._announce(reply, result)
                 stages = {**stt_timings, **result.timings}
                 if self.options.audio_replies and not reply.interrupted:
-                    await self._speak(reply, result.reply, stages)
+                    await self._speak(reply, result.reply, stages, audio)
                 if reply.first_audio_at is not None:
                     REPLY_LATENCY.observe(reply.first_audio_at - reply.received_at)
                 observe_stages({name: ms for name, ms in stages.items() if name.startswith("tts")})
@@ -245,6 +330,8 @@ class VoiceConversation:
                     await self._set_state(State.LISTENING)
                 await self.sink.send_event({"type": "timings", "reply": reply.number, "stages": _rounded(stages)})
             finally:
+                if audio is not None:
+                    await audio.cancel()
                 self._current = None
                 if not reply.interrupted:
                     await self._set_state(State.LISTENING)
@@ -276,12 +363,19 @@ class VoiceConversation:
                 "sources": [asdict(s) for s in result.sources],
                 "booking": booking,
                 "degraded": result.degraded,
+                "drafted": result.drafted,
             }
         )
 
-    async def _speak(self, reply: _Reply, text: str, stages: dict[str, float]) -> None:
-        """Synthesize in a task of its own so that barge-in can cancel it; wait for it."""
-        reply.speaking = asyncio.create_task(self._stream_audio(reply, text, stages))
+    async def _speak(
+        self, reply: _Reply, text: str, stages: dict[str, float], prefetched: PrefetchedAudio | None
+    ) -> None:
+        """Synthesize (or play the prefetched audio) in a task of its own so that barge-in can cancel it."""
+        if prefetched is not None:
+            pieces = prefetched.pieces()
+        else:
+            pieces = self.synthesizer.stream(text, self.options.voice, self.options.output, self.session_id)
+        reply.speaking = asyncio.create_task(self._stream_audio(reply, pieces, stages))
         try:
             await asyncio.wait({reply.speaking})
         except asyncio.CancelledError:  # the conversation is closing: stop the synthesis too
@@ -297,12 +391,13 @@ class VoiceConversation:
         elif error is not None:
             raise error
 
-    async def _stream_audio(self, reply: _Reply, text: str, stages: dict[str, float]) -> None:
+    async def _stream_audio(
+        self, reply: _Reply, pieces: AsyncGenerator[AudioPiece, None], stages: dict[str, float]
+    ) -> None:
         output = self.options.output
         pacer = Pacer(self.options.lead_ms / 1000.0, self._clock) if self.options.pace_output else None
         frame_bytes = max(2, output.bytes_per_second * self.options.frame_ms // 1000 // 2 * 2)
         requested_at = self._clock()
-        pieces = self.synthesizer.stream(text, self.options.voice, output, self.session_id)
         async with aclosing(pieces) as stream:
             async for piece in stream:
                 for start in range(0, len(piece.audio), frame_bytes):

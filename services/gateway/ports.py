@@ -82,7 +82,11 @@ class AudioPiece:
 
 @dataclass(frozen=True)
 class SpeechEvent:
-    """An event of the streaming recognizer: speech_started, partial, final or speech_ended."""
+    """An event of the streaming recognizer.
+
+    ``kind``: speech_started, partial, tentative (the final unless the caller goes on
+    speaking), speech_resumed (withdraws the tentative), final or speech_ended.
+    """
 
     kind: str
     text: str = ""

@@ -30,6 +30,7 @@ from services.gateway.errors import http_status
 from services.gateway.metrics import ACTIVE_SESSIONS, REJECTED_REQUESTS
 from services.gateway.rest import SESSION_ID
 from services.gateway.schemas import ClientMessage, ConfigMessage, EndMessage, TextMessage
+from services.gateway.turns import SessionTurns
 from services.gateway.wiring import Gateway
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,10 @@ class _Connection:
         self.session_id = session_id
         self.sink = sink
         self.options = VoiceOptions(
-            lead_ms=settings.audio_lead_ms, silence_ms=settings.endpoint_silence_ms, voice=settings.voice
+            lead_ms=settings.audio_lead_ms,
+            silence_ms=settings.endpoint_silence_ms,
+            voice=settings.voice,
+            draft_replies=settings.draft_replies,
         )
         self.audio: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=_AUDIO_QUEUE_FRAMES)
         self.conversation: VoiceConversation | None = None
@@ -153,11 +157,13 @@ class _Connection:
         if self.conversation is None:
             gateway = self.gateway
 
-            async def take_turn(text: str, channel: str) -> Any:
-                return await gateway.turns.take_turn(self.session_id, text, channel)
-
             self.conversation = VoiceConversation(
-                self.session_id, take_turn, gateway.recognizer, gateway.synthesizer, self.sink, self.options
+                self.session_id,
+                SessionTurns(gateway.turns, self.session_id),
+                gateway.recognizer,
+                gateway.synthesizer,
+                self.sink,
+                self.options,
             )
         return self.conversation
 
@@ -203,6 +209,7 @@ class _Connection:
                 pace_output=message.pace_output,
                 lead_ms=self.options.lead_ms,
                 silence_ms=self.options.silence_ms,
+                draft_replies=self.options.draft_replies,
             )
             await self.sink.send_event(
                 {"type": "configured", "sample_rate_hz": message.sample_rate_hz, "output": message.output.model_dump()}

@@ -149,7 +149,7 @@ class SpeechEngine:
         # One utterance at a time: a long file takes one worker at a time and never starves live streams.
         results = [await self.pool.decode(u.audio, language) for u in utterances]
         transcripts = [
-            TranscriptEvent(u.index, True, r.recognition.text, r.recognition.confidence, u.start_ms, u.end_ms)
+            TranscriptEvent(u.index, "final", r.recognition.text, r.recognition.confidence, u.start_ms, u.end_ms)
             for u, r in zip(utterances, results, strict=True)
             if r.recognition.text
         ]

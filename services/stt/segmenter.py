@@ -37,11 +37,13 @@ class PauseBegan:
 
     index: int
     audio: np.ndarray
+    offset_ms: float  # stream position of the decision (the end of ``audio``)
 
 
 @dataclass(frozen=True)
 class PauseEnded:
     index: int
+    offset_ms: float  # stream position where the speech went on
 
 
 @dataclass(frozen=True)
@@ -124,9 +126,10 @@ class Segmenter:
             self._next_partial = event.frame + self._partial_every - 1
             return UtteranceStarted(self.utterance_index, event.frame * self._step_ms)
         if isinstance(event, Pause):
-            return PauseBegan(self.utterance_index, self._audio_until(self._endpointer.frame))
+            now = self._endpointer.frame
+            return PauseBegan(self.utterance_index, self._audio_until(now), (now + 1) * self._step_ms)
         if isinstance(event, Resume):
-            return PauseEnded(self.utterance_index)
+            return PauseEnded(self.utterance_index, event.frame * self._step_ms)
         last = self._endpointer.frame if event.cut else event.last_speech_frame + self._tail_frames
         audio = self._audio_until(min(last, self._endpointer.frame))
         self._frames = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 
 import grpc
@@ -15,7 +16,14 @@ from services.common.telemetry import STAGE_LATENCY
 from services.common.timing import timing_proto
 from services.stt.config import SttSettings
 from services.stt.engine import SpeechEngine
-from services.stt.session import SpeechEndedEvent, SpeechStartedEvent, StreamEvent, StreamOptions, TranscriptEvent
+from services.stt.session import (
+    SpeechEndedEvent,
+    SpeechResumedEvent,
+    SpeechStartedEvent,
+    StreamEvent,
+    StreamOptions,
+    TranscriptEvent,
+)
 
 
 def _transcript(event: TranscriptEvent) -> stt_pb2.Transcript:
@@ -38,9 +46,12 @@ def _response(event: StreamEvent) -> stt_pb2.StreamingRecognizeResponse:
             audio_offset_ms=event.offset_ms, utterance_index=event.index, discarded=event.discarded
         )
         return stt_pb2.StreamingRecognizeResponse(speech_ended=ended)
-    if event.final:
-        return stt_pb2.StreamingRecognizeResponse(final=_transcript(event))
-    return stt_pb2.StreamingRecognizeResponse(partial=_transcript(event))
+    if isinstance(event, SpeechResumedEvent):
+        resumed = stt_pb2.SpeechResumed(audio_offset_ms=event.offset_ms, utterance_index=event.index)
+        return stt_pb2.StreamingRecognizeResponse(speech_resumed=resumed)
+    response = stt_pb2.StreamingRecognizeResponse()
+    getattr(response, event.kind).CopyFrom(_transcript(event))
+    return response
 
 
 def _encoding_name(value: int) -> str:
@@ -62,7 +73,7 @@ class SpeechToTextServicer(stt_pb2_grpc.SpeechToTextServicer):
         self._engine = engine
 
     def _options(self, config: stt_pb2.RecognitionConfig) -> StreamOptions:
-        return self._engine.stream_options(
+        options = self._engine.stream_options(
             encoding=_encoding_name(config.format.encoding),
             sample_rate=config.format.sample_rate_hz,
             channels=config.format.channels,
@@ -72,6 +83,7 @@ class SpeechToTextServicer(stt_pb2_grpc.SpeechToTextServicer):
             max_utterance_ms=config.max_utterance_ms,
             partials=not config.disable_partials,
         )
+        return dataclasses.replace(options, tentative=config.tentative_results)
 
     async def StreamingRecognize(
         self, request_iterator: AsyncIterator[stt_pb2.StreamingRecognizeRequest], context: grpc.aio.ServicerContext

@@ -5,7 +5,10 @@ Reading, VAD and decoding overlap: a reader task paces and segments the audio
 events are handed to the caller through a queue as soon as they exist. When a
 pause begins the utterance is decoded speculatively; if the hangover then
 confirms the end, that decode is the final (usually already done, so the final
-follows the end of speech at once); if the speech resumes it is ignored.
+follows the end of speech at once); if the speech resumes it is ignored. With
+``tentative`` on, the speculative decode is also sent as a tentative transcript
+as soon as it is done (a client can prepare its reply during the hangover), and
+a :class:`SpeechResumedEvent` withdraws it if the caller goes on speaking.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class StreamOptions:
     endpoint: EndpointConfig
     partial_interval_ms: int  # 0: no partials
     preroll_ms: int
+    tentative: bool = False  # send tentative transcripts and speech-resumed events
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,20 @@ class SpeechEndedEvent:
 
 
 @dataclass(frozen=True)
+class SpeechResumedEvent:
+    """The speech went on after a pause: the utterance's tentative transcript no longer holds."""
+
+    index: int
+    offset_ms: float
+
+
+TranscriptKind = Literal["partial", "tentative", "final"]
+
+
+@dataclass(frozen=True)
 class TranscriptEvent:
     index: int
-    final: bool
+    kind: TranscriptKind
     text: str
     confidence: float
     start_ms: float
@@ -78,8 +93,12 @@ class TranscriptEvent:
     stages: dict[str, float] = field(default_factory=dict)
     total_ms: float = 0.0
 
+    @property
+    def final(self) -> bool:
+        return self.kind == "final"
 
-StreamEvent = SpeechStartedEvent | SpeechEndedEvent | TranscriptEvent
+
+StreamEvent = SpeechStartedEvent | SpeechEndedEvent | SpeechResumedEvent | TranscriptEvent
 
 
 class _Done:
@@ -142,6 +161,7 @@ class StreamingSession:
         self._out: asyncio.Queue[StreamEvent | Exception | _Done] = asyncio.Queue()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._speculation: tuple[int, int, asyncio.Task[Decoded]] | None = None
+        self._tentative_sent = False  # for the current speculation
         self._partial_running = False
         self._utterance_start_ms = 0.0
         self._ended_index = -1
@@ -222,7 +242,11 @@ class StreamingSession:
         elif isinstance(event, PauseBegan):
             task = self._spawn(self._pool.decode(event.audio, language))
             self._speculation = (event.index, len(event.audio), task)
+            if self._options.tentative:
+                self._spawn(self._tentative(task, event))
         elif isinstance(event, PauseEnded):
+            if self._tentative_sent:
+                self._out.put_nowait(SpeechResumedEvent(event.index, event.offset_ms))
             self._drop_speculation()
         elif isinstance(event, UtteranceEnded):
             self._ended_index = event.index
@@ -244,6 +268,30 @@ class StreamingSession:
         if self._speculation is not None:
             self._speculation[2].cancel()
             self._speculation = None
+        self._tentative_sent = False
+
+    async def _tentative(self, decode: asyncio.Task[Decoded], event: PauseBegan) -> None:
+        """Send the speculative decode as a tentative transcript if the pause is still going on."""
+        await asyncio.wait({decode})
+        current = self._speculation is not None and self._speculation[2] is decode
+        if not current or decode.cancelled() or decode.exception() is not None:
+            return  # speech resumed, the end was confirmed (the final follows) or the decode failed
+        decoded = decode.result()
+        if not decoded.recognition.text:
+            return
+        self._tentative_sent = True
+        self._out.put_nowait(
+            TranscriptEvent(
+                event.index,
+                "tentative",
+                decoded.recognition.text,
+                decoded.recognition.confidence,
+                self._utterance_start_ms,
+                event.offset_ms,
+                {"queue": decoded.queue_ms, "decode": decoded.decode_ms},
+                decoded.queue_ms + decoded.decode_ms,
+            )
+        )
 
     async def _partial(self, event: PartialDue) -> None:
         try:
@@ -255,7 +303,7 @@ class StreamingSession:
         self._out.put_nowait(
             TranscriptEvent(
                 event.index,
-                False,
+                "partial",
                 decoded.recognition.text,
                 decoded.recognition.confidence,
                 self._utterance_start_ms,
@@ -284,7 +332,7 @@ class StreamingSession:
         self._out.put_nowait(
             TranscriptEvent(
                 event.index,
-                True,
+                "final",
                 decoded.recognition.text,
                 decoded.recognition.confidence,
                 event.start_ms,

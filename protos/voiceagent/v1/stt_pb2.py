@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from voiceagent.v1 import common_pb2 as voiceagent_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17voiceagent/v1/stt.proto\x12\rvoiceagent.v1\x1a\x1avoiceagent/v1/common.proto\"\xcd\x01\n\x11RecognitionConfig\x12*\n\x06\x66ormat\x18\x01 \x01(\x0b\x32\x1a.voiceagent.v1.AudioFormat\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x12\n\nsession_id\x18\x03 \x01(\t\x12\x1b\n\x13silence_hangover_ms\x18\x04 \x01(\x05\x12\x15\n\rmin_speech_ms\x18\x05 \x01(\x05\x12\x18\n\x10max_utterance_ms\x18\x06 \x01(\x05\x12\x18\n\x10\x64isable_partials\x18\x07 \x01(\x08\"k\n\x19StreamingRecognizeRequest\x12\x32\n\x06\x63onfig\x18\x01 \x01(\x0b\x32 .voiceagent.v1.RecognitionConfigH\x00\x12\x0f\n\x05\x61udio\x18\x02 \x01(\x0cH\x00\x42\t\n\x07request\"A\n\rSpeechStarted\x12\x17\n\x0f\x61udio_offset_ms\x18\x01 \x01(\x01\x12\x17\n\x0futterance_index\x18\x02 \x01(\x05\"R\n\x0bSpeechEnded\x12\x17\n\x0f\x61udio_offset_ms\x18\x01 \x01(\x01\x12\x17\n\x0futterance_index\x18\x02 \x01(\x05\x12\x11\n\tdiscarded\x18\x03 \x01(\x08\"\x90\x01\n\nTranscript\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x12\n\nconfidence\x18\x02 \x01(\x02\x12\x10\n\x08start_ms\x18\x03 \x01(\x01\x12\x0e\n\x06\x65nd_ms\x18\x04 \x01(\x01\x12\x17\n\x0futterance_index\x18\x05 \x01(\x05\x12%\n\x06timing\x18\x06 \x01(\x0b\x32\x15.voiceagent.v1.Timing\"\xeb\x01\n\x1aStreamingRecognizeResponse\x12\x36\n\x0espeech_started\x18\x01 \x01(\x0b\x32\x1c.voiceagent.v1.SpeechStartedH\x00\x12,\n\x07partial\x18\x02 \x01(\x0b\x32\x19.voiceagent.v1.TranscriptH\x00\x12*\n\x05\x66inal\x18\x03 \x01(\x0b\x32\x19.voiceagent.v1.TranscriptH\x00\x12\x32\n\x0cspeech_ended\x18\x04 \x01(\x0b\x32\x1a.voiceagent.v1.SpeechEndedH\x00\x42\x07\n\x05\x65vent\"_\n\x10RecognizeRequest\x12\r\n\x05\x61udio\x18\x01 \x01(\x0c\x12*\n\x06\x66ormat\x18\x02 \x01(\x0b\x32\x1a.voiceagent.v1.AudioFormat\x12\x10\n\x08language\x18\x03 \x01(\t\"\xa0\x01\n\x11RecognizeResponse\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x12\n\nconfidence\x18\x02 \x01(\x02\x12\x13\n\x0b\x64uration_ms\x18\x03 \x01(\x01\x12%\n\x06timing\x18\x04 \x01(\x0b\x32\x15.voiceagent.v1.Timing\x12-\n\nutterances\x18\x05 \x03(\x0b\x32\x19.voiceagent.v1.Transcript2\xcd\x01\n\x0cSpeechToText\x12m\n\x12StreamingRecognize\x12(.voiceagent.v1.StreamingRecognizeRequest\x1a).voiceagent.v1.StreamingRecognizeResponse(\x01\x30\x01\x12N\n\tRecognize\x12\x1f.voiceagent.v1.RecognizeRequest\x1a .voiceagent.v1.RecognizeResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17voiceagent/v1/stt.proto\x12\rvoiceagent.v1\x1a\x1avoiceagent/v1/common.proto\"\xe8\x01\n\x11RecognitionConfig\x12*\n\x06\x66ormat\x18\x01 \x01(\x0b\x32\x1a.voiceagent.v1.AudioFormat\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x12\n\nsession_id\x18\x03 \x01(\t\x12\x1b\n\x13silence_hangover_ms\x18\x04 \x01(\x05\x12\x15\n\rmin_speech_ms\x18\x05 \x01(\x05\x12\x18\n\x10max_utterance_ms\x18\x06 \x01(\x05\x12\x18\n\x10\x64isable_partials\x18\x07 \x01(\x08\x12\x19\n\x11tentative_results\x18\x08 \x01(\x08\"k\n\x19StreamingRecognizeRequest\x12\x32\n\x06\x63onfig\x18\x01 \x01(\x0b\x32 .voiceagent.v1.RecognitionConfigH\x00\x12\x0f\n\x05\x61udio\x18\x02 \x01(\x0cH\x00\x42\t\n\x07request\"A\n\rSpeechStarted\x12\x17\n\x0f\x61udio_offset_ms\x18\x01 \x01(\x01\x12\x17\n\x0futterance_index\x18\x02 \x01(\x05\"R\n\x0bSpeechEnded\x12\x17\n\x0f\x61udio_offset_ms\x18\x01 \x01(\x01\x12\x17\n\x0futterance_index\x18\x02 \x01(\x05\x12\x11\n\tdiscarded\x18\x03 \x01(\x08\"A\n\rSpeechResumed\x12\x17\n\x0f\x61udio_offset_ms\x18\x01 \x01(\x01\x12\x17\n\x0futterance_index\x18\x02 \x01(\x05\"\x90\x01\n\nTranscript\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x12\n\nconfidence\x18\x02 \x01(\x02\x12\x10\n\x08start_ms\x18\x03 \x01(\x01\x12\x0e\n\x06\x65nd_ms\x18\x04 \x01(\x01\x12\x17\n\x0futterance_index\x18\x05 \x01(\x05\x12%\n\x06timing\x18\x06 \x01(\x0b\x32\x15.voiceagent.v1.Timing\"\xd3\x02\n\x1aStreamingRecognizeResponse\x12\x36\n\x0espeech_started\x18\x01 \x01(\x0b\x32\x1c.voiceagent.v1.SpeechStartedH\x00\x12,\n\x07partial\x18\x02 \x01(\x0b\x32\x19.voiceagent.v1.TranscriptH\x00\x12*\n\x05\x66inal\x18\x03 \x01(\x0b\x32\x19.voiceagent.v1.TranscriptH\x00\x12\x32\n\x0cspeech_ended\x18\x04 \x01(\x0b\x32\x1a.voiceagent.v1.SpeechEndedH\x00\x12.\n\ttentative\x18\x05 \x01(\x0b\x32\x19.voiceagent.v1.TranscriptH\x00\x12\x36\n\x0espeech_resumed\x18\x06 \x01(\x0b\x32\x1c.voiceagent.v1.SpeechResumedH\x00\x42\x07\n\x05\x65vent\"_\n\x10RecognizeRequest\x12\r\n\x05\x61udio\x18\x01 \x01(\x0c\x12*\n\x06\x66ormat\x18\x02 \x01(\x0b\x32\x1a.voiceagent.v1.AudioFormat\x12\x10\n\x08language\x18\x03 \x01(\t\"\xa0\x01\n\x11RecognizeResponse\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x12\n\nconfidence\x18\x02 \x01(\x02\x12\x13\n\x0b\x64uration_ms\x18\x03 \x01(\x01\x12%\n\x06timing\x18\x04 \x01(\x0b\x32\x15.voiceagent.v1.Timing\x12-\n\nutterances\x18\x05 \x03(\x0b\x32\x19.voiceagent.v1.Transcript2\xcd\x01\n\x0cSpeechToText\x12m\n\x12StreamingRecognize\x12(.voiceagent.v1.StreamingRecognizeRequest\x1a).voiceagent.v1.StreamingRecognizeResponse(\x01\x30\x01\x12N\n\tRecognize\x12\x1f.voiceagent.v1.RecognizeRequest\x1a .voiceagent.v1.RecognizeResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,21 +33,23 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'voiceagent.v1.stt_pb2', _gl
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_RECOGNITIONCONFIG']._serialized_start=71
-  _globals['_RECOGNITIONCONFIG']._serialized_end=276
-  _globals['_STREAMINGRECOGNIZEREQUEST']._serialized_start=278
-  _globals['_STREAMINGRECOGNIZEREQUEST']._serialized_end=385
-  _globals['_SPEECHSTARTED']._serialized_start=387
-  _globals['_SPEECHSTARTED']._serialized_end=452
-  _globals['_SPEECHENDED']._serialized_start=454
-  _globals['_SPEECHENDED']._serialized_end=536
-  _globals['_TRANSCRIPT']._serialized_start=539
-  _globals['_TRANSCRIPT']._serialized_end=683
-  _globals['_STREAMINGRECOGNIZERESPONSE']._serialized_start=686
-  _globals['_STREAMINGRECOGNIZERESPONSE']._serialized_end=921
-  _globals['_RECOGNIZEREQUEST']._serialized_start=923
-  _globals['_RECOGNIZEREQUEST']._serialized_end=1018
-  _globals['_RECOGNIZERESPONSE']._serialized_start=1021
-  _globals['_RECOGNIZERESPONSE']._serialized_end=1181
-  _globals['_SPEECHTOTEXT']._serialized_start=1184
-  _globals['_SPEECHTOTEXT']._serialized_end=1389
+  _globals['_RECOGNITIONCONFIG']._serialized_end=303
+  _globals['_STREAMINGRECOGNIZEREQUEST']._serialized_start=305
+  _globals['_STREAMINGRECOGNIZEREQUEST']._serialized_end=412
+  _globals['_SPEECHSTARTED']._serialized_start=414
+  _globals['_SPEECHSTARTED']._serialized_end=479
+  _globals['_SPEECHENDED']._serialized_start=481
+  _globals['_SPEECHENDED']._serialized_end=563
+  _globals['_SPEECHRESUMED']._serialized_start=565
+  _globals['_SPEECHRESUMED']._serialized_end=630
+  _globals['_TRANSCRIPT']._serialized_start=633
+  _globals['_TRANSCRIPT']._serialized_end=777
+  _globals['_STREAMINGRECOGNIZERESPONSE']._serialized_start=780
+  _globals['_STREAMINGRECOGNIZERESPONSE']._serialized_end=1119
+  _globals['_RECOGNIZEREQUEST']._serialized_start=1121
+  _globals['_RECOGNIZEREQUEST']._serialized_end=1216
+  _globals['_RECOGNIZERESPONSE']._serialized_start=1219
+  _globals['_RECOGNIZERESPONSE']._serialized_end=1379
+  _globals['_SPEECHTOTEXT']._serialized_start=1382
+  _globals['_SPEECHTOTEXT']._serialized_end=1587
 # @@protoc_insertion_point(module_scope)

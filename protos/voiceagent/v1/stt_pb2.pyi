@@ -8,7 +8,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class RecognitionConfig(_message.Message):
-    __slots__ = ("format", "language", "session_id", "silence_hangover_ms", "min_speech_ms", "max_utterance_ms", "disable_partials")
+    __slots__ = ("format", "language", "session_id", "silence_hangover_ms", "min_speech_ms", "max_utterance_ms", "disable_partials", "tentative_results")
     FORMAT_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
@@ -16,6 +16,7 @@ class RecognitionConfig(_message.Message):
     MIN_SPEECH_MS_FIELD_NUMBER: _ClassVar[int]
     MAX_UTTERANCE_MS_FIELD_NUMBER: _ClassVar[int]
     DISABLE_PARTIALS_FIELD_NUMBER: _ClassVar[int]
+    TENTATIVE_RESULTS_FIELD_NUMBER: _ClassVar[int]
     format: _common_pb2.AudioFormat
     language: str
     session_id: str
@@ -23,7 +24,8 @@ class RecognitionConfig(_message.Message):
     min_speech_ms: int
     max_utterance_ms: int
     disable_partials: bool
-    def __init__(self, format: _Optional[_Union[_common_pb2.AudioFormat, _Mapping]] = ..., language: _Optional[str] = ..., session_id: _Optional[str] = ..., silence_hangover_ms: _Optional[int] = ..., min_speech_ms: _Optional[int] = ..., max_utterance_ms: _Optional[int] = ..., disable_partials: _Optional[bool] = ...) -> None: ...
+    tentative_results: bool
+    def __init__(self, format: _Optional[_Union[_common_pb2.AudioFormat, _Mapping]] = ..., language: _Optional[str] = ..., session_id: _Optional[str] = ..., silence_hangover_ms: _Optional[int] = ..., min_speech_ms: _Optional[int] = ..., max_utterance_ms: _Optional[int] = ..., disable_partials: _Optional[bool] = ..., tentative_results: _Optional[bool] = ...) -> None: ...
 
 class StreamingRecognizeRequest(_message.Message):
     __slots__ = ("config", "audio")
@@ -51,6 +53,14 @@ class SpeechEnded(_message.Message):
     discarded: bool
     def __init__(self, audio_offset_ms: _Optional[float] = ..., utterance_index: _Optional[int] = ..., discarded: _Optional[bool] = ...) -> None: ...
 
+class SpeechResumed(_message.Message):
+    __slots__ = ("audio_offset_ms", "utterance_index")
+    AUDIO_OFFSET_MS_FIELD_NUMBER: _ClassVar[int]
+    UTTERANCE_INDEX_FIELD_NUMBER: _ClassVar[int]
+    audio_offset_ms: float
+    utterance_index: int
+    def __init__(self, audio_offset_ms: _Optional[float] = ..., utterance_index: _Optional[int] = ...) -> None: ...
+
 class Transcript(_message.Message):
     __slots__ = ("text", "confidence", "start_ms", "end_ms", "utterance_index", "timing")
     TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -68,16 +78,20 @@ class Transcript(_message.Message):
     def __init__(self, text: _Optional[str] = ..., confidence: _Optional[float] = ..., start_ms: _Optional[float] = ..., end_ms: _Optional[float] = ..., utterance_index: _Optional[int] = ..., timing: _Optional[_Union[_common_pb2.Timing, _Mapping]] = ...) -> None: ...
 
 class StreamingRecognizeResponse(_message.Message):
-    __slots__ = ("speech_started", "partial", "final", "speech_ended")
+    __slots__ = ("speech_started", "partial", "final", "speech_ended", "tentative", "speech_resumed")
     SPEECH_STARTED_FIELD_NUMBER: _ClassVar[int]
     PARTIAL_FIELD_NUMBER: _ClassVar[int]
     FINAL_FIELD_NUMBER: _ClassVar[int]
     SPEECH_ENDED_FIELD_NUMBER: _ClassVar[int]
+    TENTATIVE_FIELD_NUMBER: _ClassVar[int]
+    SPEECH_RESUMED_FIELD_NUMBER: _ClassVar[int]
     speech_started: SpeechStarted
     partial: Transcript
     final: Transcript
     speech_ended: SpeechEnded
-    def __init__(self, speech_started: _Optional[_Union[SpeechStarted, _Mapping]] = ..., partial: _Optional[_Union[Transcript, _Mapping]] = ..., final: _Optional[_Union[Transcript, _Mapping]] = ..., speech_ended: _Optional[_Union[SpeechEnded, _Mapping]] = ...) -> None: ...
+    tentative: Transcript
+    speech_resumed: SpeechResumed
+    def __init__(self, speech_started: _Optional[_Union[SpeechStarted, _Mapping]] = ..., partial: _Optional[_Union[Transcript, _Mapping]] = ..., final: _Optional[_Union[Transcript, _Mapping]] = ..., speech_ended: _Optional[_Union[SpeechEnded, _Mapping]] = ..., tentative: _Optional[_Union[Transcript, _Mapping]] = ..., speech_resumed: _Optional[_Union[SpeechResumed, _Mapping]] = ...) -> None: ...
 
 class RecognizeRequest(_message.Message):
     __slots__ = ("audio", "format", "language")

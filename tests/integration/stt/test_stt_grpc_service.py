@@ -128,6 +128,18 @@ async def test_a_real_time_stream_gets_events_in_order(stub: Stub, first_audio: 
     assert {"queue", "decode", "after_endpoint"} <= stages
 
 
+async def test_tentative_results_come_during_the_hangover_and_match_the_final(
+    stub: Stub, first_audio: np.ndarray
+) -> None:
+    requests = [config(tentative_results=True), *audio_requests(np.concatenate([first_audio, silence(0.8)]))]
+    responses = await stream(stub, paced(requests, interval_s=CHUNK_MS / 1000))
+    kinds = [r.WhichOneof("event") for r in responses if r.WhichOneof("event") != "partial"]
+    assert kinds == ["speech_started", "tentative", "speech_ended", "final"]
+    tentative = next(r.tentative for r in responses if r.WhichOneof("event") == "tentative")
+    assert tentative.text == responses[-1].final.text and tentative.utterance_index == 0
+    assert {stage.stage for stage in tentative.timing.stages} == {"queue", "decode"}
+
+
 @pytest.mark.parametrize("rate", [8000, 48000])
 async def test_other_sample_rates_are_resampled(stub: Stub, first_audio: np.ndarray, rate: int) -> None:
     requests = [config(rate=rate, disable_partials=True), *audio_requests(first_audio, rate)]

@@ -8,9 +8,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from services.common.errors import InvalidInput
+from services.common.errors import InvalidInput, ServiceError
 from services.gateway.conversation import Pacer, State, VoiceConversation, VoiceOptions
-from services.gateway.engine import TurnResult
+from services.gateway.engine import ConversationEngine, Draft, TurnResult
+from services.gateway.ports import Answer
+from services.gateway.sessions import Session
+from services.gateway.turns import SessionTurns, TurnService
 
 
 async def no_audio() -> AsyncIterator[bytes]:
@@ -18,20 +21,131 @@ async def no_audio() -> AsyncIterator[bytes]:
     yield b""
 
 
-def replying(text: str, delay_s: float = 0.0):
-    async def take_turn(said: str, channel: str) -> TurnResult:
-        await asyncio.sleep(delay_s)
-        return TurnResult(
-            text, "knowledge", intent="RAG_QUERY", confidence=0.9, timings={"intent": 3.0, "rag": 5.0, "turn": 6.0}
-        )
+class ScriptedTurns:
+    """Every turn replies ``reply`` after ``delay_s`` (or raises ``failure``); drafts are not expected."""
 
-    return take_turn
+    def __init__(self, reply: str, delay_s: float = 0.0, failure: ServiceError | None = None) -> None:
+        self.reply = reply
+        self.delay_s = delay_s
+        self.failure = failure
+
+    async def draft(self, text: str) -> Draft:
+        raise AssertionError("no tentative transcript was pushed, so nothing should be drafted")
+
+    async def take(self, text: str, channel: str, draft: Draft | None = None) -> TurnResult:
+        await asyncio.sleep(self.delay_s)
+        if self.failure is not None:
+            raise self.failure
+        return TurnResult(
+            self.reply,
+            "knowledge",
+            intent="RAG_QUERY",
+            confidence=0.9,
+            timings={"intent": 3.0, "rag": 5.0, "turn": 6.0},
+        )
 
 
 def conversation(
     recognizer, synthesizer, sink, reply="First sentence. Second sentence.", delay_s=0.0, **options
 ) -> VoiceConversation:
-    return VoiceConversation("s1", replying(reply, delay_s), recognizer, synthesizer, sink, VoiceOptions(**options))
+    turns = ScriptedTurns(reply, delay_s)
+    return VoiceConversation("s1", turns, recognizer, synthesizer, sink, VoiceOptions(**options))
+
+
+async def engine_conversation(intent, knowledge, booking, store, recognizer, synthesizer, sink) -> VoiceConversation:
+    """A conversation over the real engine and turn service (with fake downstreams and store)."""
+    await store.create(Session(id="s1", owner="tenant-a", clock="2026-03-02T10:00:00"))
+    turns = SessionTurns(TurnService(store, ConversationEngine(intent, knowledge, booking)), "s1")
+    return VoiceConversation("s1", turns, recognizer, synthesizer, sink, VoiceOptions(pace_output=False))
+
+
+async def until(condition, timeout_s: float = 2.0) -> None:
+    deadline = time.perf_counter() + timeout_s
+    while not condition():
+        assert time.perf_counter() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.005)
+
+
+async def test_a_tentative_transcript_drafts_the_reply_and_synthesizes_it_ahead(
+    intent, knowledge, booking, store, recognizer, synthesizer, sink
+):
+    talk = await engine_conversation(intent, knowledge, booking, store, recognizer, synthesizer, sink)
+    listening = asyncio.create_task(talk.listen(no_audio()))
+    recognizer.push("speech_started")
+    recognizer.push("tentative", "when does the library open")
+    await until(lambda: synthesizer.requests)  # the audio is being made before the final exists
+    assert "answer" not in sink.types() and store.histories == {}  # nothing said or stored yet
+
+    recognizer.push("final", "when does the library open")
+    answer = await sink.wait_for("answer")
+    await sink.wait_for("timings")
+    recognizer.end()
+    await listening
+
+    assert answer["drafted"] and answer["text"] == "The library opens at 8 am."
+    assert synthesizer.requests == ["The library opens at 8 am."]  # synthesized once, ahead
+    assert len(intent.calls) == 1 and sink.frames
+    assert Session.from_json(store.sessions["s1"]).turns == 1 and len(store.histories["s1"]) == 2
+
+
+async def test_speech_resuming_drops_the_draft_and_its_audio(
+    intent, knowledge, booking, store, recognizer, synthesizer, sink
+):
+    synthesizer.delay_s = 0.05
+    talk = await engine_conversation(intent, knowledge, booking, store, recognizer, synthesizer, sink)
+    listening = asyncio.create_task(talk.listen(no_audio()))
+    recognizer.push("tentative", "when does the library")
+    await until(lambda: synthesizer.requests)
+    recognizer.push("speech_resumed")
+    await until(lambda: synthesizer.closed)  # the prefetched synthesis was stopped
+
+    knowledge.answer = Answer("On Sundays it opens at noon.", True, 0.9)
+    recognizer.push("final", "when does the library open on sunday")
+    answer = await sink.wait_for("answer")
+    await sink.wait_for("timings")
+    recognizer.end()
+    await listening
+
+    assert not answer["drafted"] and answer["text"] == "On Sundays it opens at noon."
+    assert synthesizer.requests[-1] == "On Sundays it opens at noon." and len(intent.calls) == 2
+    assert len(store.histories["s1"]) == 2  # one turn: the dropped draft left no trace
+
+
+async def test_the_booking_flow_only_runs_on_the_final_transcript(
+    intent, knowledge, booking, store, recognizer, synthesizer, sink
+):
+    talk = await engine_conversation(intent, knowledge, booking, store, recognizer, synthesizer, sink)
+    listening = asyncio.create_task(talk.listen(no_audio()))
+    recognizer.push("tentative", "I want to book an appointment")
+    await until(lambda: intent.calls)
+    await asyncio.sleep(0.05)
+    assert booking.calls == [] and synthesizer.requests == []  # a booking reply can't be known ahead
+
+    recognizer.push("final", "I want to book an appointment")
+    answer = await sink.wait_for("answer")
+    await sink.wait_for("timings")
+    recognizer.end()
+    await listening
+
+    assert answer["text"] == "Which day would you like?" and not answer["drafted"]
+    assert [kind for kind, _ in booking.calls] == ["start"] and len(intent.calls) == 1  # the intent was reused
+
+
+async def test_a_final_that_differs_from_the_tentative_is_answered_afresh(
+    intent, knowledge, booking, store, recognizer, synthesizer, sink
+):
+    talk = await engine_conversation(intent, knowledge, booking, store, recognizer, synthesizer, sink)
+    listening = asyncio.create_task(talk.listen(no_audio()))
+    recognizer.push("tentative", "hello")
+    await until(lambda: synthesizer.requests)
+    recognizer.push("final", "so when does the library open")
+    answer = await sink.wait_for("answer")
+    await sink.wait_for("timings")
+    recognizer.end()
+    await listening
+
+    assert answer["route"] == "knowledge" and not answer["drafted"]
+    assert synthesizer.closed and len(synthesizer.requests) == 2
 
 
 async def test_a_spoken_turn_goes_through_every_state_and_streams_the_reply(recognizer, synthesizer, sink):
@@ -158,9 +272,7 @@ async def test_empty_final_transcripts_are_ignored(recognizer, synthesizer, sink
 
 
 async def test_a_failed_turn_is_reported_and_the_conversation_goes_on(recognizer, synthesizer, sink):
-    async def failing(text: str, channel: str) -> TurnResult:
-        raise InvalidInput("the message is too long")
-
+    failing = ScriptedTurns("", failure=InvalidInput("the message is too long"))
     talk = VoiceConversation("s1", failing, recognizer, synthesizer, sink, VoiceOptions())
     talk.say("x" * 10)
     error = await sink.wait_for("error")

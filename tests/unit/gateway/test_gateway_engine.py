@@ -217,3 +217,36 @@ async def test_an_abandoned_turn_cancels_its_speculative_retrieval(engine, inten
         await turn
 
     assert knowledge.cancelled
+
+
+async def test_a_draft_is_the_turn_when_the_final_says_the_same(engine, intent, knowledge, new_session):
+    session = new_session()
+
+    draft = await engine.draft(session, "When does the library open?")
+    assert draft.result is not None and session.turns == 0  # the draft changed nothing
+    result = await engine.respond(session, "When does the library open?", draft)
+
+    assert result.drafted and result.reply == "The library opens at 8 am." and len(intent.calls) == 1
+    assert session.turns == 1 and session.last_reply == result.reply
+
+
+async def test_a_draft_defers_the_booking_flow_to_the_turn(engine, intent, booking, new_session):
+    session = new_session()
+
+    draft = await engine.draft(session, "I'd like to book an appointment")
+    assert draft.result is None and booking.calls == []
+    result = await engine.respond(session, "I'd like to book an appointment", draft)
+
+    assert result.route == "booking" and not result.drafted and [kind for kind, _ in booking.calls] == ["start"]
+    assert len(intent.calls) == 1  # classified once, in the draft
+
+
+async def test_a_stale_draft_is_not_used(engine, intent, knowledge, new_session):
+    session = new_session()
+    draft = await engine.draft(session, "When does the library open?")
+    await engine.respond(session, "hello there")  # a turn taken meanwhile (say, typed)
+
+    knowledge.answer = Answer("Now it opens at 9.", True, 0.9)
+    result = await engine.respond(session, "When does the library open?", draft)
+
+    assert not result.drafted and result.reply == "Now it opens at 9." and len(intent.calls) == 3

@@ -16,6 +16,7 @@ from services.stt.endpointing import EndpointConfig
 from services.stt.session import (
     RealTimePacer,
     SpeechEndedEvent,
+    SpeechResumedEvent,
     SpeechStartedEvent,
     StreamEvent,
     StreamingSession,
@@ -29,8 +30,8 @@ from tests.support.speech import pcm16, silence
 CHUNK_MS = 100
 
 
-def options(partials: bool = False) -> StreamOptions:
-    return StreamOptions(16000, "en", EndpointConfig(), 500 if partials else 0, 300)
+def options(partials: bool = False, tentative: bool = False) -> StreamOptions:
+    return StreamOptions(16000, "en", EndpointConfig(), 500 if partials else 0, 300, tentative)
 
 
 async def chunks(audio: np.ndarray, interval_s: float = 0.0, then_wait_s: float = 0.0) -> AsyncIterator[bytes]:
@@ -48,6 +49,7 @@ async def collect(
     source: AsyncIterator[bytes],
     *,
     partials: bool = False,
+    tentative: bool = False,
     limits: StreamLimits | None = None,
 ) -> list[StreamEvent]:
     pool = DecodePool(recognizer, workers=2)
@@ -56,7 +58,7 @@ async def collect(
             vad=vad,
             pool=pool,
             vad_executor=executor,
-            options=options(partials),
+            options=options(partials, tentative),
             limits=limits or StreamLimits(rate_limit="off"),
         )
         try:
@@ -90,6 +92,45 @@ async def test_speech_resuming_discards_the_speculation(
     assert len(recognizer.finals) >= 2  # the speculation at the 0.3 s pause, then the whole utterance
     assert finals[0].text == f"samples {max(recognizer.finals)}"
     assert finals[0].end_ms > len(sentence) / 16 + 1500  # well into the second sentence
+
+
+async def test_tentative_transcript_comes_before_the_end_and_matches_the_final(
+    fake_recognizer: Any, vad: SileroVad, sentence: np.ndarray
+) -> None:
+    recognizer = fake_recognizer(delay_s=0.05)
+    audio = np.concatenate([sentence, silence(1.0)])
+    events = await collect(vad, recognizer, chunks(audio, interval_s=0.05), tentative=True)
+    names = [type(e).__name__ if not isinstance(e, TranscriptEvent) else e.kind for e in events]
+    assert names == ["SpeechStartedEvent", "tentative", "SpeechEndedEvent", "final"]
+    tentative, final = events[1], events[3]
+    assert isinstance(tentative, TranscriptEvent) and isinstance(final, TranscriptEvent)
+    assert tentative.text == final.text and tentative.index == final.index == 0
+    assert len(recognizer.finals) == 1  # one decode served both
+
+
+async def test_tentative_transcripts_are_off_by_default(
+    fake_recognizer: Any, vad: SileroVad, sentence: np.ndarray
+) -> None:
+    events = await collect(vad, fake_recognizer(delay_s=0.05), chunks(np.concatenate([sentence, silence(1.0)]), 0.05))
+    assert not any(isinstance(e, TranscriptEvent) and e.kind == "tentative" for e in events)
+
+
+async def test_speech_resuming_withdraws_the_tentative_transcript(
+    fake_recognizer: Any, vad: SileroVad, sentence: np.ndarray
+) -> None:
+    recognizer = fake_recognizer()
+    audio = np.concatenate([sentence, sentence, silence(1.0)])  # a 0.3 s pause inside (the lead-in)
+    events = await collect(vad, recognizer, chunks(audio, interval_s=0.05), tentative=True)
+    kinds = [type(e).__name__ if not isinstance(e, TranscriptEvent) else e.kind for e in events]
+    assert kinds.count("SpeechStartedEvent") == 1 and kinds[-1] == "final"
+    first_tentative = kinds.index("tentative")
+    resumed = kinds.index("SpeechResumedEvent")
+    assert first_tentative < resumed < kinds.index("SpeechEndedEvent")
+    resumed_event = events[resumed]
+    assert isinstance(resumed_event, SpeechResumedEvent) and resumed_event.index == 0
+    assert resumed_event.offset_ms > len(sentence) / 16 + 200
+    final = events[-1]
+    assert isinstance(final, TranscriptEvent) and final.text != events[first_tentative].text  # type: ignore[union-attr]
 
 
 async def test_utterances_are_indexed_and_ordered(
