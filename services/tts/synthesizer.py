@@ -4,7 +4,8 @@
 synthesis in a worker thread, then a fire-and-forget cache write) and hands
 finished sentences through a small queue, so sentence n+1 is being synthesized
 while sentence n is on the wire; the queue bounds how far it runs ahead of a
-slow reader. ``to_url`` renders the whole utterance into one stored object and
+slow reader. Synthesis threads take waiting sentences earliest deadline first:
+a sentence is due when the audio before it in its reply has been played. ``to_url`` renders the whole utterance into one stored object and
 returns a presigned URL.
 """
 
@@ -14,7 +15,6 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncGenerator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing, suppress
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -27,6 +27,7 @@ from services.tts.audio import AudioFormat, encode_raw, package, resolve_format,
 from services.tts.cache import AudioCache, content_key
 from services.tts.metrics import ENGINE_FALLBACKS
 from services.tts.normalize import make_normalizer
+from services.tts.scheduling import DeadlineScheduler
 from services.tts.segment import split_sentences
 from services.tts.voices import VoiceCatalog, VoiceInfo
 
@@ -116,10 +117,10 @@ class Synthesizer:
         self.url_expiry_s = url_expiry_s
         self._today = today
         self._normalizers: dict[str, Callable[[str], str]] = {}
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tts-synth")
+        self._scheduler = DeadlineScheduler(workers)
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._scheduler.close()
 
     # --- validation ---------------------------------------------------------------------------
 
@@ -231,10 +232,14 @@ class Synthesizer:
                     name = self._sentence_object(cache, request.voice, request.fmt, sentence.spoken)
                     lookups[sentence.index] = asyncio.create_task(cache.get(name))
 
+        audio_ms = 0.0  # of the sentences before: when it has been played, the next one is due
         try:
             for sentence in request.sentences:
                 look_up_from(sentence.index)
-                await queue.put(await self._sentence_audio(request, sentence, lookups.pop(sentence.index, None)))
+                due = request.received_at + audio_ms / 1000.0
+                audio = await self._sentence_audio(request, sentence, lookups.pop(sentence.index, None), due)
+                audio_ms += audio.duration_ms
+                await queue.put(audio)
         except Exception as error:
             await queue.put(error)
         finally:
@@ -242,7 +247,7 @@ class Synthesizer:
                 task.cancel()
 
     async def _sentence_audio(
-        self, request: SpeechRequest, sentence: Sentence, lookup: asyncio.Task[bytes | None] | None
+        self, request: SpeechRequest, sentence: Sentence, lookup: asyncio.Task[bytes | None] | None, due: float
     ) -> SentenceAudio:
         fmt = request.fmt
         last = sentence.index == len(request.sentences) - 1
@@ -253,8 +258,7 @@ class Synthesizer:
             stages["cache_lookup"] = (time.perf_counter() - began) * 1000.0
             if hit is not None:
                 return self._audio(request, sentence, hit, True, request.voice, last, stages)
-        loop = asyncio.get_running_loop()
-        rendered = await loop.run_in_executor(self._executor, self._render, sentence.spoken, request.voice, fmt)
+        rendered = await self._scheduler.run(due, self._render, sentence.spoken, request.voice, fmt)
         stages.update(rendered.stages)
         STAGE_LATENCY.labels("tts", "synthesize").observe(rendered.stages["synthesize"] / 1000.0)
         if self._cache is not None:
