@@ -45,7 +45,8 @@ from services.cli.client import GatewayClient, GatewayError, VoiceCall, read_wav
 from services.gateway.auth import hash_key
 from services.stack.stack import LocalStack
 
-DATA = Path("/work/shared/data/speech")
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("VA_EVAL_DATA", REPO_ROOT.parent / "shared" / "data")) / "speech"
 OUT = Path(__file__).resolve().parent / "results" / "voice.json"
 FRAME_MS = 20
 REPLY_TIMEOUT_S = 40.0
@@ -74,6 +75,7 @@ class Outcome:
     stages: dict[str, float] = field(default_factory=dict)
     transcript: str = ""
     route: str = ""
+    drafted: bool = False  # the reply was drafted from the tentative transcript during the hangover
     problem: str = ""  # why there is no latency (no speech recognized, error, ...)
 
 
@@ -132,6 +134,7 @@ def describe(outcome: Outcome, call: VoiceCall, last_voiced_at: float) -> None:
         outcome.latency_ms = (call.first_audio_at - last_voiced_at) * 1000.0
     answers = call.of_type("answer")
     outcome.route = answers[0]["route"] if answers else ""
+    outcome.drafted = bool(answers and answers[0].get("drafted"))
     timings = call.of_type("timings") or call.of_type("audio_start")
     if timings:
         outcome.stages = dict(timings[0].get("stages", {}))
@@ -191,6 +194,7 @@ def summarize(concurrency: int, outcomes: list[Outcome], elapsed_s: float) -> di
                 "unit": "ms",
             }
     summary["stages_ms"] = stages
+    summary["drafted_replies"] = sum(o.drafted for o in outcomes if o.latency_ms is not None)
     problems: dict[str, int] = {}
     for outcome in outcomes:
         if outcome.problem:
@@ -299,6 +303,11 @@ def main() -> None:
     parser.add_argument(
         "--curves", default="cold,warm", help="cold (caches emptied before each level), warm (caches filled), or both"
     )
+    parser.add_argument(
+        "--no-draft-replies",
+        action="store_true",
+        help="VA_DRAFT_REPLIES=false for the started stack: replies only start on the final transcript",
+    )
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     levels = [int(level) for level in args.levels.split(",")]
@@ -315,6 +324,7 @@ def main() -> None:
                 "VA_RATE_LIMIT_PER_MINUTE": "0",
                 "VA_MAX_CONCURRENT_SESSIONS_PER_KEY": str(max(levels) + 5),
                 "VA_ENDPOINT_SILENCE_MS": str(args.endpoint_silence_ms),
+                "VA_DRAFT_REPLIES": str(not args.no_draft_replies).lower(),
             }
         )
         info = stack.start(timeout_s=300)
@@ -335,6 +345,7 @@ def main() -> None:
         "caches (intent, rag, tts audio) emptied before the level; warm: caches filled",
         "data": f"{DATA} ({len(clips)} clips)",
         "endpoint_silence_ms": args.endpoint_silence_ms or "stt default",
+        "draft_replies": not args.no_draft_replies,
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),

@@ -19,7 +19,7 @@ write audio to a file may ask for unpaced audio.
 Events sent to the client (JSON objects with a ``type``):
 ``state`` (state), ``speech_started``, ``speech_ended``, ``transcript``
 (text, final, utterance), ``intent`` (intent, confidence, entities),
-``answer`` (text, route, sources, booking, degraded), ``audio_start`` (format, and the
+``answer`` (text, route, sources, booking, degraded, drafted), ``audio_start`` (format, and the
 stage timings up to the first audio),
 binary audio frames, ``audio_end`` (audio_ms), ``interrupted`` (audio_ms,
 stop_ms), ``timings`` (stages in ms), ``degraded`` (service, message) and
