@@ -1,10 +1,11 @@
-"""Synthesis jobs on a fixed set of worker threads, earliest deadline first.
+"""Scheduling synthesis: worker threads taken earliest deadline first, and identical work done once.
 
 A reply's first sentence is needed at once; its later sentences only when the
 ones before them have been played. A first-in-first-out pool makes a new
 reply's first sentence wait behind other replies' later sentences whenever
 several conversations speak at once; ordering the waiting jobs by the moment
-their audio is needed does not.
+their audio is needed does not. And when many callers ask the same popular
+question at once, the same sentence is synthesized once for all of them.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import asyncio
 import contextlib
 import heapq
 import itertools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -69,3 +71,42 @@ class DeadlineScheduler:
         for _, _, ticket in self._waiting:
             ticket.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+@dataclass
+class _Shared(Generic[T]):
+    task: asyncio.Task[T]
+    waiters: int = 0
+
+
+class SharedWork(Generic[T]):
+    """Concurrent calls with the same key share one computation, cancelled once nobody waits for it."""
+
+    def __init__(self) -> None:
+        self._running: dict[Hashable, _Shared[T]] = {}
+
+    @property
+    def running(self) -> int:
+        return len(self._running)
+
+    async def run(self, key: Hashable, start: Callable[[], Awaitable[T]]) -> T:
+        shared = self._running.get(key)
+        if shared is None:
+            shared = self._running[key] = self._start(key, start)
+        shared.waiters += 1
+        try:
+            return await asyncio.shield(shared.task)
+        finally:
+            shared.waiters -= 1
+            if not shared.waiters and not shared.task.done():
+                shared.task.cancel()
+                self._forget(key, shared)
+
+    def _forget(self, key: Hashable, entry: _Shared[T]) -> None:
+        if self._running.get(key) is entry:
+            del self._running[key]
+
+    def _start(self, key: Hashable, start: Callable[[], Awaitable[T]]) -> _Shared[T]:
+        entry = _Shared(asyncio.ensure_future(start()))
+        entry.task.add_done_callback(lambda _: self._forget(key, entry))
+        return entry

@@ -27,7 +27,7 @@ from services.tts.audio import AudioFormat, encode_raw, package, resolve_format,
 from services.tts.cache import AudioCache, content_key
 from services.tts.metrics import ENGINE_FALLBACKS
 from services.tts.normalize import make_normalizer
-from services.tts.scheduling import DeadlineScheduler
+from services.tts.scheduling import DeadlineScheduler, SharedWork
 from services.tts.segment import split_sentences
 from services.tts.voices import VoiceCatalog, VoiceInfo
 
@@ -118,6 +118,7 @@ class Synthesizer:
         self._today = today
         self._normalizers: dict[str, Callable[[str], str]] = {}
         self._scheduler = DeadlineScheduler(workers)
+        self._rendering: SharedWork[_Rendered] = SharedWork()
 
     def close(self) -> None:
         self._scheduler.close()
@@ -258,13 +259,21 @@ class Synthesizer:
             stages["cache_lookup"] = (time.perf_counter() - began) * 1000.0
             if hit is not None:
                 return self._audio(request, sentence, hit, True, request.voice, last, stages)
-        rendered = await self._scheduler.run(due, self._render, sentence.spoken, request.voice, fmt)
+        key = (request.voice.name, fmt.raw.tag, sentence.spoken)
+        rendered = await self._rendering.run(
+            key, lambda: self._render_and_store(due, sentence.spoken, request.voice, fmt)
+        )
         stages.update(rendered.stages)
+        return self._audio(request, sentence, rendered.raw, False, rendered.voice, last, stages)
+
+    async def _render_and_store(self, due: float, spoken: str, voice: VoiceInfo, fmt: AudioFormat) -> _Rendered:
+        """Synthesize one sentence (shared by every request that needs it meanwhile) and cache it."""
+        rendered = await self._scheduler.run(due, self._render, spoken, voice, fmt)
         STAGE_LATENCY.labels("tts", "synthesize").observe(rendered.stages["synthesize"] / 1000.0)
         if self._cache is not None:
-            name = self._sentence_object(self._cache, rendered.voice, fmt, sentence.spoken)
+            name = self._sentence_object(self._cache, rendered.voice, fmt, spoken)
             self._cache.put_later(name, rendered.raw, fmt.raw.content_type)
-        return self._audio(request, sentence, rendered.raw, False, rendered.voice, last, stages)
+        return rendered
 
     @staticmethod
     def _audio(

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from services.tts.scheduling import DeadlineScheduler
+from services.tts.scheduling import DeadlineScheduler, SharedWork
 
 
 @pytest.fixture
@@ -75,3 +75,41 @@ async def test_an_error_in_a_job_reaches_the_caller_and_frees_the_thread(schedul
     with pytest.raises(ValueError, match="engine failed"):
         await scheduler.run(0.0, failing)
     assert await scheduler.run(0.0, lambda: 42) == 42
+
+
+async def test_shared_work_runs_once_for_concurrent_callers_of_a_key() -> None:
+    work: SharedWork[str] = SharedWork()
+    starts: list[str] = []
+
+    async def compute(value: str) -> str:
+        starts.append(value)
+        await asyncio.sleep(0.05)
+        return value.upper()
+
+    results = await asyncio.gather(
+        work.run("a", lambda: compute("a")), work.run("a", lambda: compute("a")), work.run("b", lambda: compute("b"))
+    )
+    assert results == ["A", "A", "B"] and starts == ["a", "b"] and work.running == 0
+    assert await work.run("a", lambda: compute("a")) == "A" and starts == ["a", "b", "a"]  # done work is not kept
+
+
+async def test_shared_work_goes_on_for_the_remaining_caller_and_stops_when_nobody_waits() -> None:
+    work: SharedWork[str] = SharedWork()
+    finished: list[str] = []
+
+    async def compute() -> str:
+        await asyncio.sleep(0.1)
+        finished.append("done")
+        return "result"
+
+    leaving = asyncio.create_task(work.run("k", compute))
+    staying = asyncio.create_task(work.run("k", compute))
+    await asyncio.sleep(0.02)
+    leaving.cancel()
+    assert await staying == "result" and finished == ["done"]
+
+    alone = asyncio.create_task(work.run("k", compute))
+    await asyncio.sleep(0.02)
+    alone.cancel()
+    await asyncio.sleep(0.15)
+    assert finished == ["done"] and work.running == 0  # the abandoned computation was cancelled

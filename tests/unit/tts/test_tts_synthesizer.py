@@ -157,6 +157,17 @@ async def test_a_reader_that_stops_early_stops_the_synthesis(primary: FakeEngine
     synth.close()
 
 
+async def test_identical_sentences_requested_at_once_are_synthesized_once(
+    primary: FakeEngine, backup: FakeEngine
+) -> None:
+    primary.delay_s = 0.05
+    synth = synthesizer(primary, backup)
+    first, second = await asyncio.gather(collect(synth, synth.prepare(TEXT)), collect(synth, synth.prepare(TEXT)))
+    assert [part.audio for part in first] == [part.audio for part in second] and len(first) == 3
+    assert len(primary.calls) == 3  # not six
+    synth.close()
+
+
 async def test_a_second_request_streams_from_the_cache(
     primary: FakeEngine, backup: FakeEngine, make_cache: CacheFactory, store: FakeObjectStore
 ) -> None:
