@@ -270,6 +270,16 @@ class VoiceConversation:
         await speculation.drop()
         return None
 
+    @staticmethod
+    async def _prepared(speculation: _Speculation | None) -> tuple[Draft | None, PrefetchedAudio | None]:
+        if speculation is None:
+            return None, None
+        try:
+            return await speculation.prepared()
+        except asyncio.CancelledError:  # the conversation is closing: nothing may be left running
+            await speculation.drop()
+            raise
+
     async def _drop_speculation(self) -> None:
         speculation, self._speculation = self._speculation, None
         if speculation is not None:
@@ -306,7 +316,7 @@ class VoiceConversation:
             self._replies += 1
             reply = _Reply(self._replies, received_at)
             self._current = reply
-            draft, audio = await speculation.prepared() if speculation is not None else (None, None)
+            draft, audio = await self._prepared(speculation)
             try:
                 await self._set_state(State.THINKING)
                 try:

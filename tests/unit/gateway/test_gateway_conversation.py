@@ -317,3 +317,17 @@ async def test_pacer_keeps_audio_at_most_the_lead_ahead_of_playback():
     # 1 s of audio: the first 0.2 s leave at once, the rest at playback speed.
     assert sum(slept) == pytest.approx(0.7)
     assert now[0] == pytest.approx(0.7)
+
+
+async def test_closing_drops_a_draft_in_progress(intent, knowledge, booking, store, recognizer, synthesizer, sink):
+    knowledge.delay_s = 5.0
+    talk = await engine_conversation(intent, knowledge, booking, store, recognizer, synthesizer, sink)
+    listening = asyncio.create_task(talk.listen(no_audio()))
+    recognizer.push("tentative", "when does the library open")
+    await until(lambda: knowledge.started_at is not None)
+
+    await talk.close()
+    recognizer.end()
+    await listening
+
+    assert knowledge.cancelled and synthesizer.requests == [] and store.histories == {}
