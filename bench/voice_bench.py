@@ -49,6 +49,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("VA_EVAL_DATA", REPO_ROOT.parent / "shared" / "data")) / "speech"
 OUT = Path(__file__).resolve().parent / "results" / "voice.json"
 FRAME_MS = 20
+PARTIALS = os.environ.get("VA_BENCH_PARTIALS", "true") == "true"  # false: a telephony client (no captions)
 REPLY_TIMEOUT_S = 40.0
 TARGETS = {  # (concurrency, percentile) → target in ms
     (1, "p50"): 600.0,
@@ -108,7 +109,11 @@ async def run_clip(client: GatewayClient, clip: Clip, listen_to_end: bool) -> Ou
             else bool(call.of_type("audio_start")) and bool([e for e in call.of_type("transcript") if e["final"]])
         )
 
-    config = {"sample_rate_hz": clip.rate, "output": {"encoding": "pcm16", "sample_rate_hz": 16_000}}
+    config = {
+        "sample_rate_hz": clip.rate,
+        "output": {"encoding": "pcm16", "sample_rate_hz": 16_000},
+        "partials": PARTIALS,
+    }
     async with voice_call(client, session_id, config) as call:
         await call.send_audio(clip.pcm, clip.rate, FRAME_MS, realtime=True, on_sent=on_sent)
         deadline = time.perf_counter() + REPLY_TIMEOUT_S
@@ -346,6 +351,7 @@ def main() -> None:
         "data": f"{DATA} ({len(clips)} clips)",
         "endpoint_silence_ms": args.endpoint_silence_ms or "stt default",
         "draft_replies": not args.no_draft_replies,
+        "partial_transcripts": PARTIALS,
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),

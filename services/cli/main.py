@@ -224,7 +224,12 @@ def talk(
 
 async def _talk(client: GatewayClient, pcm: bytes, rate: int, realtime: bool, timeout_s: float) -> dict[str, Any]:
     session_id = client.create_session()
-    config = {"sample_rate_hz": rate, "output": {"encoding": "pcm16", "sample_rate_hz": 16_000}, "pace_output": False}
+    config = {
+        "sample_rate_hz": rate,
+        "output": {"encoding": "pcm16", "sample_rate_hz": 16_000},
+        "pace_output": False,
+        "partials": False,  # only the final transcript is shown
+    }
     async with voice_call(client, session_id, config) as call:
         # Pauses around the speech, as on a call: voice activity detection needs a little of both.
         await call.send_audio(silence(rate, 0.3) + pcm + silence(rate, 1.0), rate, realtime=realtime)

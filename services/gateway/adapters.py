@@ -209,13 +209,14 @@ class GrpcRecognizer:
         self.stub = stt_pb2_grpc.SpeechToTextStub(downstream.channel)
 
     async def stream(
-        self, audio: AsyncIterator[bytes], sample_rate_hz: int, session_id: str, silence_ms: int
+        self, audio: AsyncIterator[bytes], sample_rate_hz: int, session_id: str, silence_ms: int, partials: bool
     ) -> AsyncGenerator[SpeechEvent, None]:
         config = stt_pb2.RecognitionConfig(
             format=common_pb2.AudioFormat(encoding=common_pb2.PCM16, sample_rate_hz=sample_rate_hz, channels=1),
             language=self.language,
             session_id=session_id,
             silence_hangover_ms=silence_ms,
+            disable_partials=not partials,
             tentative_results=True,
         )
 

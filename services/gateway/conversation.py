@@ -82,6 +82,7 @@ class VoiceOptions:
     silence_ms: int = 0  # endpointing silence for stt; 0 = its default
     frame_ms: int = 100  # size of the reply audio frames sent
     draft_replies: bool = True  # prepare the reply from tentative transcripts during the hangover
+    partials: bool = True  # ask the recognizer for partial transcripts
 
 
 def _rounded(stages: dict[str, float]) -> dict[str, float]:
@@ -181,7 +182,10 @@ class VoiceConversation:
         client and text messages keep working.
         """
         await self._set_state(State.LISTENING)
-        stream = self.recognizer.stream(audio, self.options.input_rate_hz, self.session_id, self.options.silence_ms)
+        options = self.options
+        stream = self.recognizer.stream(
+            audio, options.input_rate_hz, self.session_id, options.silence_ms, options.partials
+        )
         try:
             async with aclosing(stream) as events:
                 async for event in events:

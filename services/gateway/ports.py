@@ -132,5 +132,5 @@ class SynthesizerPort(Protocol):
 
 class RecognizerPort(Protocol):
     def stream(
-        self, audio: AsyncIterator[bytes], sample_rate_hz: int, session_id: str, silence_ms: int
+        self, audio: AsyncIterator[bytes], sample_rate_hz: int, session_id: str, silence_ms: int, partials: bool
     ) -> AsyncGenerator[SpeechEvent, None]: ...

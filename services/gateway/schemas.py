@@ -140,6 +140,10 @@ class ConfigMessage(BaseModel):
     voice: str = ""
     audio_replies: bool = Field(True, description="false: text events only, no reply audio")
     pace_output: bool = Field(True, description="false: send reply audio as fast as it is made (file clients)")
+    partials: bool = Field(
+        True,
+        description="false: no partial transcripts (a telephony bridge shows no captions; saves recognizer CPU)",
+    )
 
 
 class TextMessage(BaseModel):

@@ -207,6 +207,7 @@ class _Connection:
                 voice=message.voice or self.options.voice,
                 audio_replies=message.audio_replies,
                 pace_output=message.pace_output,
+                partials=message.partials,
                 lead_ms=self.options.lead_ms,
                 silence_ms=self.options.silence_ms,
                 draft_replies=self.options.draft_replies,

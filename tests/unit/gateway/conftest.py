@@ -146,6 +146,7 @@ class ScriptedRecognizer:
         self.down = False
         self.audio_bytes = 0
         self.sample_rate_hz = 0
+        self.partials = True
         self.streams = 0
 
     def push(self, kind: str, text: str = "", **timings: float) -> None:
@@ -155,9 +156,10 @@ class ScriptedRecognizer:
         self.events.put_nowait(None)
 
     async def stream(
-        self, audio: AsyncIterator[bytes], sample_rate_hz: int, session_id: str, silence_ms: int
+        self, audio: AsyncIterator[bytes], sample_rate_hz: int, session_id: str, silence_ms: int, partials: bool
     ) -> AsyncGenerator[SpeechEvent, None]:
         self.sample_rate_hz = sample_rate_hz
+        self.partials = partials
         self.streams += 1
         if self.down:
             raise BackendUnavailable("stt is unavailable")

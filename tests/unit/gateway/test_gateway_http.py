@@ -291,7 +291,7 @@ def test_websocket_audio_goes_to_the_recognizer_at_the_chosen_rate(client, parts
     recognizer = parts["recognizer"]
     with client.websocket_connect(f"/v1/conversations/{session_id}", headers=A) as ws:
         ws.receive_json()
-        ws.send_json({"type": "config", "sample_rate_hz": 48000})
+        ws.send_json({"type": "config", "sample_rate_hz": 48000, "partials": False})
         ws.receive_json()
         ws.send_bytes(b"\x00" * 640)
         assert receive_until(ws, "state")[-1]["state"] == "LISTENING"
@@ -299,7 +299,7 @@ def test_websocket_audio_goes_to_the_recognizer_at_the_chosen_rate(client, parts
         events = receive_until(ws, "timings")
         assert next(e for e in events if e["type"] == "transcript")["text"] == "hello"
         ws.send_json({"type": "end"})
-    assert recognizer.sample_rate_hz == 48000 and recognizer.audio_bytes == 640
+    assert recognizer.sample_rate_hz == 48000 and recognizer.audio_bytes == 640 and not recognizer.partials
 
 
 def test_a_recognition_stream_that_ended_is_reopened_by_the_next_frame(client, parts):
