@@ -14,7 +14,9 @@ The clips are run at 1, 2, 5, 10 and 15 concurrent conversations (all clips at
 each level, spread over the conversations) to find where latency saturates.
 
     python bench/voice_bench.py [--levels 1,2,5,10,15] [--clips N] [--endpoint-silence-ms MS]
-                                [--curves cold,warm] [--url URL --api-key KEY] [--out PATH]
+                                [--curves cold,warm] [--no-draft-replies] [--url URL --api-key KEY] [--out PATH]
+
+``VA_BENCH_PARTIALS=false`` makes the callers telephony clients that ask for no partial transcripts.
 
 Without ``--url`` it starts its own LocalStack (backends + six services + gateway) and empties the
 answer caches (intent and rag in Redis, tts audio in S3) before each level of the cold curve, so
