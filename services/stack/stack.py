@@ -77,13 +77,16 @@ class LocalStack:
         gateway: bool = True,
         extra_env: dict[str, str] | None = None,
         log_json: bool = True,
+        redis_dir: Path | None = None,
     ) -> None:
+        """``redis_dir``: keep the Redis data there across runs (the dev stack: the knowledge base's
+        embeddings are cached in Redis, so a restart indexes in a second instead of minutes)."""
         self._owns_workdir = workdir is None
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="voiceagent-stack-"))
         self.components = components
         self.gateway = gateway
         self.extra_env = {"VA_LOG_JSON": "true" if log_json else "false", **(extra_env or {})}
-        self.backends = Backends(self.workdir)
+        self.backends = Backends(self.workdir, redis_dir)
         self.processes: list[ManagedProcess] = []
         self.info: StackInfo | None = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from minio import Minio
@@ -11,7 +12,7 @@ from minio.error import S3Error
 from services.common.config import S3Settings
 from services.common.errors import BackendUnavailable
 from services.common.stores import connect_mongo, connect_qdrant, connect_redis, connect_s3, redact
-from services.stack.backends import BackendEndpoints
+from services.stack.backends import BackendEndpoints, start_redis
 from services.stack.processes import free_port
 
 pytestmark = pytest.mark.integration
@@ -68,3 +69,19 @@ async def test_dead_backends_fail_fast_with_readable_errors(backends: BackendEnd
 def test_redact_hides_passwords() -> None:
     assert redact("redis://user:hunter2@redis:6379/0") == "redis://user:***@redis:6379/0"
     assert "hunter2" not in redact("mongodb://admin:hunter2@mongo:27017")
+
+
+def test_redis_with_a_data_dir_keeps_its_data_across_restarts(tmp_path: Path) -> None:
+    import redis
+
+    data_dir = tmp_path / "kept"
+    process, url = start_redis(tmp_path / "first", data_dir)
+    try:
+        redis.Redis.from_url(url).set("va:test:embedding", b"vector")
+    finally:
+        process.stop()
+    process, url = start_redis(tmp_path / "second", data_dir)
+    try:
+        assert redis.Redis.from_url(url).get("va:test:embedding") == b"vector"
+    finally:
+        process.stop()
