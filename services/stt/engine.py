@@ -16,7 +16,7 @@ from services.stt.config import SttSettings
 from services.stt.decoder import DecodePool
 from services.stt.endpointing import EndpointConfig
 from services.stt.models import locate_model
-from services.stt.recognizer import DecodeOptions, Recognizer, WhisperRecognizer
+from services.stt.recognizer import CascadeRecognizer, DecodeOptions, Recognizer, WhisperRecognizer
 from services.stt.segmenter import Segmenter, UtteranceEnded
 from services.stt.session import StreamEvent, StreamingSession, StreamLimits, StreamOptions, TranscriptEvent
 from services.stt.vad import SileroVad
@@ -33,14 +33,25 @@ class FileTranscript:
     stages: dict[str, float] = field(default_factory=dict)
 
 
-def load_recognizer(settings: SttSettings) -> WhisperRecognizer:
-    return WhisperRecognizer(
-        locate_model(settings.stt_model),
-        workers=settings.stt_decode_workers,
-        threads_per_worker=settings.stt_decode_threads,
-        compute_type=settings.stt_compute_type,
-        options=DecodeOptions(beam_size=settings.stt_beam_size, min_window_s=settings.stt_min_window_s),
+def load_recognizer(settings: SttSettings) -> Recognizer:
+    """The configured Whisper model, behind a cascade to the fallback model if one is set."""
+    options = DecodeOptions(
+        beam_size=settings.stt_beam_size, min_window_s=settings.stt_min_window_s, prompt=settings.stt_prompt
     )
+
+    def whisper(model: str) -> WhisperRecognizer:
+        return WhisperRecognizer(
+            locate_model(model),
+            workers=settings.stt_decode_workers,
+            threads_per_worker=settings.stt_decode_threads,
+            compute_type=settings.stt_compute_type,
+            options=options,
+        )
+
+    fast = whisper(settings.stt_model)
+    if not settings.stt_fallback_model:
+        return fast
+    return CascadeRecognizer(fast, whisper(settings.stt_fallback_model), settings.stt_fallback_confidence)
 
 
 class SpeechEngine:

