@@ -122,14 +122,22 @@ class _Speculation:
 
     async def prepared(self) -> tuple[Draft | None, PrefetchedAudio | None]:
         """The draft and audio, or nothing when drafting failed (the turn is then taken afresh)."""
-        await asyncio.wait({self.task})
+        try:
+            await asyncio.wait({self.task})
+        except asyncio.CancelledError:  # the conversation is closing: nothing may be left running
+            await self.drop()
+            raise
+        return self._outcome()
+
+    def _outcome(self) -> tuple[Draft | None, PrefetchedAudio | None]:
         if self.task.cancelled() or self.task.exception() is not None:
             return None, None
         return self.task.result()
 
     async def drop(self) -> None:
         self.task.cancel()
-        draft, audio = await self.prepared()
+        await asyncio.wait({self.task})
+        draft, audio = self._outcome()
         if draft is not None:
             await draft.discard()
         if audio is not None:
@@ -274,16 +282,6 @@ class VoiceConversation:
         await speculation.drop()
         return None
 
-    @staticmethod
-    async def _prepared(speculation: _Speculation | None) -> tuple[Draft | None, PrefetchedAudio | None]:
-        if speculation is None:
-            return None, None
-        try:
-            return await speculation.prepared()
-        except asyncio.CancelledError:  # the conversation is closing: nothing may be left running
-            await speculation.drop()
-            raise
-
     async def _drop_speculation(self) -> None:
         speculation, self._speculation = self._speculation, None
         if speculation is not None:
@@ -320,7 +318,7 @@ class VoiceConversation:
             self._replies += 1
             reply = _Reply(self._replies, received_at)
             self._current = reply
-            draft, audio = await self._prepared(speculation)
+            draft, audio = await speculation.prepared() if speculation is not None else (None, None)
             try:
                 await self._set_state(State.THINKING)
                 try:

@@ -184,9 +184,9 @@ class ConversationEngine:
         now: str,
         understood: IntentResult | None,
         timings: dict[str, float],
-        allowed: bool,
+        booking: bool,
     ) -> TurnResult:
-        if not allowed:
+        if not booking:
             raise BookingDeferred
         try:
             if understood is not None and understood.intent == SCHEDULING_INTENT and not session.booking_active:
