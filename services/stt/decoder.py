@@ -5,19 +5,18 @@ skipped unless a worker is idle, and never on the last idle worker of a pool of
 two or more, so a final never waits behind more than the partials already
 running (with one worker, behind at most one). The pool
 size matches CTranslate2's ``inter_threads`` so that the decodes really run in
-parallel, each with ``intra_threads`` OpenMP threads.
+parallel, each with ``intra_threads`` OpenMP threads. The threads and their
+release when a decode really ends come from :class:`DeadlineScheduler`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 
+from services.common.scheduling import DeadlineScheduler
 from services.stt.recognizer import Recognition, Recognizer
 
 
@@ -32,48 +31,34 @@ class DecodePool:
     def __init__(self, recognizer: Recognizer, workers: int) -> None:
         self.recognizer = recognizer
         self.workers = workers
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stt-decode")
-        self._busy = 0
+        self._scheduler = DeadlineScheduler(workers, "stt-decode")
         self._partials = 0
         self._partial_limit = max(1, workers - 1)
-        self._slots = asyncio.Semaphore(workers)
-
-    @property
-    def busy(self) -> int:
-        return self._busy
 
     async def decode(self, audio: np.ndarray, language: str) -> Decoded:
-        """Decode as soon as a worker is free."""
-        queued = time.perf_counter()
-        await self._slots.acquire()
-        return await self._run(audio, language, queued)
+        """Decode as soon as a worker is free (in arrival order)."""
+        return await self._run(audio, language)
 
     async def decode_if_idle(self, audio: np.ndarray, language: str) -> Decoded | None:
         """A draft decode (for partials), only if a worker is free right now."""
-        if self._slots.locked() or self._partials >= self._partial_limit:
+        if not self._scheduler.idle or self._partials >= self._partial_limit:
             return None
-        await self._slots.acquire()
         self._partials += 1
         try:
-            return await self._run(audio, language, time.perf_counter(), draft=True)
+            return await self._run(audio, language, draft=True)
         finally:
             self._partials -= 1
 
-    async def _run(self, audio: np.ndarray, language: str, queued: float, *, draft: bool = False) -> Decoded:
-        """Run on a worker; the slot is released when the work really ends, even if the caller
-        was cancelled meanwhile (a running thread cannot be stopped)."""
-        loop = asyncio.get_running_loop()
-        started = time.perf_counter()
-        self._busy += 1
-        job = self._executor.submit(partial(self.recognizer.transcribe, audio, language, draft=draft))
-        job.add_done_callback(lambda _: loop.call_soon_threadsafe(self._release))
-        recognition = await asyncio.wrap_future(job)
-        finished = time.perf_counter()
+    async def _run(self, audio: np.ndarray, language: str, *, draft: bool = False) -> Decoded:
+        queued = time.perf_counter()
+        recognition, started, finished = await self._scheduler.run(queued, self._transcribe, audio, language, draft)
         return Decoded(recognition, (started - queued) * 1000.0, (finished - started) * 1000.0)
 
-    def _release(self) -> None:
-        self._busy -= 1
-        self._slots.release()
+    def _transcribe(self, audio: np.ndarray, language: str, draft: bool) -> tuple[Recognition, float, float]:
+        """The recognition with when it started and finished (worker thread)."""
+        started = time.perf_counter()
+        recognition = self.recognizer.transcribe(audio, language, draft=draft)
+        return recognition, started, time.perf_counter()
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._scheduler.close()

@@ -22,12 +22,12 @@ from datetime import date
 import numpy as np
 
 from services.common.errors import BackendUnavailable, InvalidInput
+from services.common.scheduling import DeadlineScheduler, SharedWork
 from services.common.telemetry import STAGE_LATENCY
 from services.tts.audio import AudioFormat, encode_raw, package, resolve_format, silence
 from services.tts.cache import AudioCache, content_key
 from services.tts.metrics import ENGINE_FALLBACKS
 from services.tts.normalize import make_normalizer
-from services.tts.scheduling import DeadlineScheduler, SharedWork
 from services.tts.segment import split_sentences
 from services.tts.voices import VoiceCatalog, VoiceInfo
 
@@ -117,7 +117,7 @@ class Synthesizer:
         self.url_expiry_s = url_expiry_s
         self._today = today
         self._normalizers: dict[str, Callable[[str], str]] = {}
-        self._scheduler = DeadlineScheduler(workers)
+        self._scheduler = DeadlineScheduler(workers, "tts-synth")
         self._rendering: SharedWork[_Rendered] = SharedWork()
 
     def close(self) -> None:

@@ -1,11 +1,13 @@
-"""Scheduling synthesis: worker threads taken earliest deadline first, and identical work done once.
+"""Blocking model work on a bounded set of threads: waiting jobs earliest deadline first; identical work once.
 
-A reply's first sentence is needed at once; its later sentences only when the
-ones before them have been played. A first-in-first-out pool makes a new
-reply's first sentence wait behind other replies' later sentences whenever
-several conversations speak at once; ordering the waiting jobs by the moment
-their audio is needed does not. And when many callers ask the same popular
-question at once, the same sentence is synthesized once for all of them.
+A thread's slot is released when its job really ends (a running thread cannot be
+stopped), so cancelled callers never oversubscribe the cores. tts orders
+sentences by when their audio is due: a reply's first sentence is needed at
+once, its later ones only when the ones before have been played, so a new
+reply's opening does not wait behind other replies' later sentences. stt
+decodes in arrival order (the deadline is the arrival time). And when many
+callers ask the same popular question at once, :class:`SharedWork` lets one
+synthesis serve them all.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ T = TypeVar("T")
 class DeadlineScheduler:
     """``run`` executes a blocking function on one of ``workers`` threads; waiting jobs go by deadline."""
 
-    def __init__(self, workers: int, thread_name_prefix: str = "tts-synth") -> None:
+    def __init__(self, workers: int, thread_name_prefix: str) -> None:
         self._workers = workers
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=thread_name_prefix)
         self._busy = 0
@@ -36,10 +38,15 @@ class DeadlineScheduler:
     def waiting(self) -> int:
         return sum(1 for _, _, ticket in self._waiting if not ticket.done())
 
+    @property
+    def idle(self) -> bool:
+        """A thread is free and nothing waits for one."""
+        return self._busy < self._workers and not self.waiting
+
     async def run(self, deadline: float, function: Callable[..., T], *args: object) -> T:
         """Run ``function(*args)`` once a thread is free and no job with an earlier deadline waits."""
         loop = asyncio.get_running_loop()
-        if self._busy < self._workers and not self.waiting:
+        if self.idle:
             self._busy += 1
         else:
             ticket: asyncio.Future[None] = loop.create_future()

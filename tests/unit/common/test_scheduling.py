@@ -1,4 +1,4 @@
-"""The synthesis scheduler: a bounded set of threads, waiting jobs earliest deadline first."""
+"""The model-work scheduler: a bounded set of threads, waiting jobs earliest deadline first."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import time
 
 import pytest
 
-from services.tts.scheduling import DeadlineScheduler, SharedWork
+from services.common.scheduling import DeadlineScheduler, SharedWork
 
 
 @pytest.fixture
 def scheduler():
-    scheduler = DeadlineScheduler(workers=1)
+    scheduler = DeadlineScheduler(workers=1, thread_name_prefix="test")
     yield scheduler
     scheduler.close()
 
@@ -44,7 +44,7 @@ async def test_waiting_jobs_run_earliest_deadline_first(scheduler: DeadlineSched
 
 
 async def test_jobs_run_in_parallel_up_to_the_worker_count() -> None:
-    scheduler = DeadlineScheduler(workers=2)
+    scheduler = DeadlineScheduler(workers=2, thread_name_prefix="test")
     began = time.perf_counter()
     await asyncio.gather(*(scheduler.run(0.0, time.sleep, 0.2) for _ in range(4)))
     elapsed = time.perf_counter() - began
