@@ -5,8 +5,9 @@ synthesis in a worker thread, then a fire-and-forget cache write) and hands
 finished sentences through a small queue, so sentence n+1 is being synthesized
 while sentence n is on the wire; the queue bounds how far it runs ahead of a
 slow reader. Synthesis threads take waiting sentences earliest deadline first:
-a sentence is due when the audio before it in its reply has been played. ``to_url`` renders the whole utterance into one stored object and
-returns a presigned URL.
+a sentence is due when the audio before it in its reply has been played, and a
+sentence several requests need at once is synthesized once. ``to_url`` renders
+the whole utterance into one stored object and returns a presigned URL.
 """
 
 from __future__ import annotations
