@@ -1,8 +1,8 @@
 """RAG benchmark: retrieval quality, spoken-answer accuracy, relevance calibration, latency, ingestion.
 
-Runs the real engine (bundled e5 model, Redis, Qdrant local mode on tmpfs) over
-the shipped knowledge base and ``tests/data/kb_qa.jsonl``, then the real service
-process over gRPC. Writes ``bench/results/rag.json``: every number with its
+Runs the real engine (Redis, Qdrant local mode on tmpfs) over the shipped
+knowledge base and ``tests/data/kb_qa.jsonl``, then the real service process
+over gRPC, once per bundled embedding model (e5, the default, and minilm). Writes ``bench/results/rag.json``: every number with its
 unit, and for each target the target and whether it passed. Timing on a shared
 2-core machine is noisy: the load average is recorded next to the numbers.
 
@@ -29,7 +29,9 @@ from typing import Any
 import grpc
 from voiceagent.v1 import rag_pb2, rag_pb2_grpc
 
+from services.common.server import tune_interpreter
 from services.rag.config import RagSettings
+from services.rag.embedder import EMBEDDING_MODELS
 from services.rag.engine import RagEngine
 from services.rag.factory import open_runtime
 from services.stack.backends import qdrant_local_path, start_redis
@@ -188,21 +190,23 @@ async def grpc_round_trips(address: str, rows: list[dict[str, str]]) -> dict[str
     }
 
 
-async def run(workdir: Path) -> dict[str, Any]:
-    rows = [json.loads(line) for line in QA_FILE.read_text().splitlines() if line.strip()]
-    redis_process, redis_url = start_redis(workdir)
-    qdrant_path = qdrant_local_path(f"rag-bench-{workdir.name}")
+async def evaluate_model(model: str, redis_url: str, workdir: Path, rows: list[dict[str, str]]) -> dict[str, Any]:
+    """Ingestion, quality, relevance and latency of one embedding model: in-process, then over gRPC."""
+    agent = f"{AGENT}-{model}"
+    qdrant_path = qdrant_local_path(f"rag-bench-{workdir.name}-{model}")
     service: ManagedProcess | None = None
     try:
         settings = RagSettings(
-            agent=AGENT,
+            agent=agent,
             redis_url=redis_url,
             qdrant_path=qdrant_path,
             kb_source=str(REPO_ROOT / "kb"),
             state_refresh_s=0,
             index_on_start=False,
+            embedding_model=model,
             embed_threads=EMBED_THREADS,
         )
+        tune_interpreter(settings)
         started = time.perf_counter()
         runtime = await open_runtime(settings)
         model_load_s = time.perf_counter() - started
@@ -214,6 +218,8 @@ async def run(workdir: Path) -> dict[str, Any]:
         await engine.reindex(force=True)
         ingest_warm_s = time.perf_counter() - started
         report: dict[str, Any] = {
+            "embedding_model": engine.embedder.name,
+            "relevance_threshold": engine.relevance_threshold,
             "ingestion": {
                 "documents": built.manifest.documents,
                 "chunks": built.manifest.chunks,
@@ -225,24 +231,25 @@ async def run(workdir: Path) -> dict[str, Any]:
         }
         report["quality_and_latency"] = await evaluate_quality(engine, rows)
         report["relevance"] = await evaluate_relevance(engine)
-        async for key in runtime.redis.scan_iter(match=f"va:{AGENT}:cache:*"):  # the gRPC pass starts uncached
+        async for key in runtime.redis.scan_iter(match=f"va:{agent}:cache:*"):  # the gRPC pass starts uncached
             await runtime.redis.delete(key)
         await runtime.close()
 
         port = free_port()
         env = {
             **os.environ,
-            "VA_AGENT": AGENT,
+            "VA_AGENT": agent,
             "VA_REDIS_URL": redis_url,
             "VA_KB_SOURCE": str(REPO_ROOT / "kb"),
             "VA_QDRANT_PATH": qdrant_path,
             "VA_GRPC_PORT": str(port),
             "VA_METRICS_PORT": "0",
             "VA_HOST": "127.0.0.1",
+            "VA_EMBEDDING_MODEL": model,
             "VA_EMBED_THREADS": str(EMBED_THREADS),
         }
         service = ManagedProcess(
-            "rag", [sys.executable, "-m", "services.rag"], workdir / "rag-service.log", env=env, cwd=REPO_ROOT
+            "rag", [sys.executable, "-m", "services.rag"], workdir / f"rag-service-{model}.log", env=env, cwd=REPO_ROOT
         ).start()
         wait_until(lambda: grpc_serving(f"127.0.0.1:{port}"), service, 300, "rag service")
         report["grpc"] = await grpc_round_trips(f"127.0.0.1:{port}", rows)
@@ -250,8 +257,16 @@ async def run(workdir: Path) -> dict[str, Any]:
     finally:
         if service is not None:
             service.stop()
-        redis_process.stop()
         shutil.rmtree(qdrant_path, ignore_errors=True)
+
+
+async def run(workdir: Path) -> dict[str, Any]:
+    rows = [json.loads(line) for line in QA_FILE.read_text().splitlines() if line.strip()]
+    redis_process, redis_url = start_redis(workdir)
+    try:
+        return {model: await evaluate_model(model, redis_url, workdir, rows) for model in EMBEDDING_MODELS}
+    finally:
+        redis_process.stop()
 
 
 def all_pass(node: Any) -> bool:
@@ -277,24 +292,22 @@ def main() -> None:
             "embed_threads": EMBED_THREADS,
             "note": "shared 2-core machine; latency numbers are noisy",
         },
-        **report,
+        "default_model": RagSettings.model_fields["embedding_model"].default,
+        "models": report,
+        "all_targets_pass": {model: all_pass(measured) for model, measured in report.items()},
     }
-    result["all_targets_pass"] = all_pass(report)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    summary = {key: value for key, value in report["quality_and_latency"].items() if key != "answer_misses"}
-    print(
-        json.dumps(
-            {
-                "ingestion": report["ingestion"],
-                "quality_and_latency": summary,
-                "relevance": report["relevance"],
-                "grpc": report["grpc"],
+    summary = {
+        model: {
+            "quality_and_latency": {
+                key: value for key, value in measured["quality_and_latency"].items() if key != "answer_misses"
             },
-            indent=1,
-            ensure_ascii=False,
-        )
-    )
+            **{key: measured[key] for key in ("ingestion", "relevance", "grpc")},
+        }
+        for model, measured in report.items()
+    }
+    print(json.dumps(summary, indent=1, ensure_ascii=False))
     print(f"wrote {RESULTS.relative_to(REPO_ROOT)}")
 
 

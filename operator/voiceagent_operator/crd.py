@@ -150,6 +150,12 @@ def knowledge_base() -> Schema:
                 required=("prefix",),
             ),
             "revision": string("Any value; change it to force a reindex (e.g. after uploading to S3)", maxLength=63),
+            "embeddingModel": string(
+                "Embedding model: e5 (multilingual, more accurate answers) or minilm (English, queries ~2x faster); "
+                "a change triggers a reindex",
+                enum=["e5", "minilm"],
+                default="e5",
+            ),
         },
         rules=(("has(self.configMap) != has(self.s3)", "exactly one of configMap or s3 must be set"),),
     )

@@ -32,14 +32,18 @@ def kb_source(spec: VoiceAgentSpec) -> KbSource | None:
 
 
 def kb_revision(spec: VoiceAgentSpec, source: KbSource, config_map: Mapping[str, Any] | None) -> str:
-    """A digest that changes whenever the indexed content may have changed.
+    """A digest that changes whenever the indexed content (or the model embedding it) may have changed.
 
     For a ConfigMap the operator hashes its content. S3 objects are not listed:
     the source location and ``spec.knowledgeBase.revision`` (bump it after
     uploading) stand for the content.
     """
     assert spec.knowledge_base is not None
-    content: dict[str, Any] = {"source": source.description, "revision": spec.knowledge_base.revision}
+    content: dict[str, Any] = {
+        "source": source.description,
+        "revision": spec.knowledge_base.revision,
+        "embeddingModel": spec.knowledge_base.embedding_model,
+    }
     if config_map is not None:
         content["data"] = config_map.get("data") or {}
         content["binaryData"] = config_map.get("binaryData") or {}

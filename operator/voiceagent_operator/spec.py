@@ -119,6 +119,7 @@ class KnowledgeBase(Model):
     config_map: ConfigMapSource | None = None
     s3: S3Source | None = None
     revision: str | None = Field(None, max_length=63, description="change it to force a reindex")
+    embedding_model: Literal["e5", "minilm"] = "e5"
 
     @model_validator(mode="after")
     def _exactly_one(self) -> KnowledgeBase:

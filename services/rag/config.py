@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
 
 from services.common.config import ServiceSettings
 
@@ -24,18 +26,24 @@ class RagSettings(ServiceSettings):
     max_top_k: int = Field(20, ge=1, le=100, description="Largest top_k a query may ask for")
     max_query_chars: int = Field(2000, ge=10, description="Longest accepted query, in characters")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant (larger flattens the ranks)")
-    relevance_threshold: float = Field(
-        0.875,
+    embedding_model: Literal["e5", "minilm"] = Field(
+        "e5",
+        description="Embedding model: e5 (multilingual-e5-small; more accurate, multilingual) or minilm "
+        "(all-MiniLM-L6-v2; English, a query in ~5 instead of ~20 ms); changing it rebuilds the index",
+    )
+    relevance_threshold: float | None = Field(
+        None,
         ge=0.0,
         le=2.0,
-        description="Least evidence (best dense similarity + 0.05 x question-word coverage) of a found answer",
+        description="Least evidence (best dense similarity + 0.05 x question-word coverage) of a found answer; "
+        "empty = the model's calibrated value (e5 0.875, minilm 0.425)",
     )
     embed_threads: int = Field(
         1,
         ge=0,
         le=64,
-        description="Threads of the embedding model (0 = OpenMP default); 2 halve an idle query (18 to 9 ms) but "
-        "stall queries for 1-2 s when other work holds the cores",
+        description="Threads of one embedding (0 = the runtime's default); 2 halve an idle e5 query (18 to 9 ms) "
+        "but stall queries for 1-2 s when other work holds the cores",
     )
     cache_ttl_s: int = Field(3600, ge=1, description="Lifetime of cached answers in Redis")
     state_refresh_s: float = Field(
@@ -49,6 +57,11 @@ class RagSettings(ServiceSettings):
     llm_timeout_s: float = Field(
         4.0, gt=0, description="Deadline of one LLM call; on failure the extractive answer is used"
     )
+
+    @field_validator("relevance_threshold", mode="before")
+    @classmethod
+    def _empty_means_the_models(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> RagSettings:

@@ -117,6 +117,11 @@ class RagEngine:
         self.cache = cache
         self.generator = generator
         self.s3 = s3 or S3Settings()
+        self.relevance_threshold = (
+            settings.relevance_threshold
+            if settings.relevance_threshold is not None
+            else embedder.model.relevance_threshold
+        )
         self.state: IndexState | None = None
         self._refresher: asyncio.Task[None] | None = None
 
@@ -125,10 +130,16 @@ class RagEngine:
     async def start(self) -> None:
         """Read the active index; build it when there is none yet (and start-up indexing is on)."""
         await self.refresh_state()
-        if self.state is None and self.settings.index_on_start:
+        stale = self.state is not None and self.state.manifest.embedding_model != self.embedder.name
+        if (self.state is None or stale) and self.settings.index_on_start:
             result = await self.reindex()
             log.info(
-                "indexed at start-up", extra={"revision": result.manifest.revision, "chunks": result.manifest.chunks}
+                "indexed at start-up",
+                extra={
+                    "revision": result.manifest.revision,
+                    "chunks": result.manifest.chunks,
+                    "model": self.embedder.name,
+                },
             )
         if self.settings.state_refresh_s > 0:
             self._refresher = asyncio.create_task(self._refresh_forever(), name="rag-state-refresh")
@@ -162,6 +173,11 @@ class RagEngine:
             await self.refresh_state()
         if self.state is None:
             raise BackendUnavailable("the knowledge base is not indexed yet; run a reindex")
+        if self.state.manifest.embedding_model != self.embedder.name:  # its vectors mean nothing to this model
+            raise BackendUnavailable(
+                f"the knowledge base was indexed with {self.state.manifest.embedding_model}, "
+                f"but this replica embeds with {self.embedder.name}; run a reindex"
+            )
         return self.state
 
     # ----- validation ------------------------------------------------------------------------------------------
@@ -233,7 +249,7 @@ class RagEngine:
         with timer.stage("answer"):
             passages = self._fused_passages(dense_hits, lexical_hits, max(k, ANSWER_CANDIDATES))
             best_dense = dense_hits[0].score if dense_hits else 0.0
-            answer = compose(text, dense, best_dense, passages, self.settings.relevance_threshold, NOT_FOUND_ANSWER)
+            answer = compose(text, dense, best_dense, passages, self.relevance_threshold, NOT_FOUND_ANSWER)
         spoken, generator, cacheable = answer.text, EXTRACTIVE, True
         if answer.found and self.generator is not None:
             with timer.stage("generate"):

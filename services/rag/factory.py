@@ -81,6 +81,10 @@ async def open_runtime(
         await redis.aclose()
         raise
     owns = embedder is None
-    model = embedder if embedder is not None else await asyncio.to_thread(Embedder, settings.embed_threads)
+    model = (
+        embedder
+        if embedder is not None
+        else await asyncio.to_thread(Embedder, settings.embedding_model, settings.embed_threads)
+    )
     engine = build_engine(settings, redis, qdrant, model, s3)
     return RagRuntime(engine, redis, qdrant, model, owns)

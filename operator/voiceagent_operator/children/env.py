@@ -95,6 +95,8 @@ def _rag(spec: VoiceAgentSpec) -> list[EnvVar]:
     location = _kb_location(spec)
     if location is not None:
         env.append(value("VA_KB_SOURCE", location))
+    if spec.knowledge_base is not None:
+        env.append(value("VA_EMBEDDING_MODEL", spec.knowledge_base.embedding_model))
     llm = spec.backends.llm
     if llm is not None:
         env += [value("VA_LLM_BASE_URL", llm.base_url), value("VA_LLM_MODEL", llm.model)]

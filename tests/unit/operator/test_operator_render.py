@@ -15,6 +15,7 @@ import yaml
 from voiceagent_operator import meta
 from voiceagent_operator.children import render_children, render_reindex_job
 from voiceagent_operator.children.agent import config_data
+from voiceagent_operator.knowledge import kb_revision, kb_source
 from voiceagent_operator.spec import VoiceAgentSpec
 
 from tests.unit.operator.operator_samples import agent_of, load_sample, spec_of
@@ -212,7 +213,18 @@ def test_kb_from_s3(minimal: dict[str, Any]) -> None:
     spec = spec_of(minimal, knowledgeBase={"s3": {"prefix": "/kb/leibniz/"}})
     rag = by_key(rendered(minimal, spec))["Deployment", "leibniz-rag"]
     assert env_of(rag)["VA_KB_SOURCE"] == "s3://voiceagent/kb/leibniz"
+    assert env_of(rag)["VA_EMBEDDING_MODEL"] == "e5"
     assert all(volume["name"] != "kb" for volume in rag["spec"]["template"]["spec"]["volumes"])
+
+
+def test_the_embedding_model_reaches_rag_and_its_change_needs_a_reindex(minimal: dict[str, Any]) -> None:
+    e5 = spec_of(minimal, knowledgeBase={"s3": {"prefix": "kb"}})
+    minilm = spec_of(minimal, knowledgeBase={"s3": {"prefix": "kb"}, "embeddingModel": "minilm"})
+    rag = by_key(rendered(minimal, minilm))["Deployment", "leibniz-rag"]
+    assert env_of(rag)["VA_EMBEDDING_MODEL"] == "minilm"
+    source = kb_source(e5)
+    assert source is not None and source == kb_source(minilm)
+    assert kb_revision(e5, source, None) != kb_revision(minilm, source, None)
 
 
 def test_disabled_component_has_no_children_and_no_target(minimal: dict[str, Any]) -> None:

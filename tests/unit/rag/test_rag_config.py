@@ -18,7 +18,18 @@ def test_environment_configures_chunking(monkeypatch: pytest.MonkeyPatch) -> Non
     assert (settings.chunk_size, settings.chunk_overlap, settings.kb_source) == (500, 100, "s3://kb/leibniz")
 
 
-@pytest.mark.parametrize(("variable", "value"), [("VA_CHUNK_OVERLAP", "400"), ("VA_TOP_K", "30")])
+@pytest.mark.parametrize(("value", "threshold"), [("", None), ("0.5", 0.5)])
+def test_an_empty_threshold_means_the_models_own(
+    monkeypatch: pytest.MonkeyPatch, value: str, threshold: float | None
+) -> None:
+    monkeypatch.setenv("VA_RELEVANCE_THRESHOLD", value)
+    assert RagSettings().relevance_threshold == threshold
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("VA_CHUNK_OVERLAP", "400"), ("VA_TOP_K", "30"), ("VA_EMBEDDING_MODEL", "bert"), ("VA_RELEVANCE_THRESHOLD", "x")],
+)
 def test_inconsistent_settings_are_rejected(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
     monkeypatch.setenv(variable, value)
     with pytest.raises(ValidationError):
