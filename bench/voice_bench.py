@@ -11,10 +11,13 @@ hangs up at the first audio (nothing else would compete for the CPU). Per-stage
 times come from the gateway's ``audio_start`` / ``timings`` events.
 
 The clips are run at 1, 2, 5, 10 and 15 concurrent conversations (all clips at
-each level, spread over the conversations) to find where latency saturates.
+each level, spread over the conversations) to find where latency saturates. The
+conversations start at random times within ``--arrivals-s`` (10 s, about one
+turn, as independent calls would); ``--arrivals-s 1`` measures a thundering herd.
 
     python bench/voice_bench.py [--levels 1,2,5,10,15] [--clips N] [--endpoint-silence-ms MS]
-                                [--curves cold,warm] [--no-draft-replies] [--url URL --api-key KEY] [--out PATH]
+                                [--curves cold,warm] [--no-draft-replies] [--arrivals-s S]
+                                [--url URL --api-key KEY] [--out PATH]
 
 ``VA_BENCH_PARTIALS=false`` makes the callers telephony clients that ask for no partial transcripts.
 
@@ -53,6 +56,10 @@ OUT = Path(__file__).resolve().parent / "results" / "voice.json"
 FRAME_MS = 20
 PARTIALS = os.environ.get("VA_BENCH_PARTIALS", "true") == "true"  # false: a telephony client (no captions)
 REPLY_TIMEOUT_S = 40.0
+# Calls arrive independently, so concurrent conversations are at random points of their turns: starts
+# spread over about one turn (a clip and the reply heard to its end, ~10 s). Within 1 s every first
+# utterance ends at once: 10 final decodes of ~150 ms each queue on 2 cores before any reply can start.
+ARRIVALS_S = 10.0
 TARGETS = {  # (concurrency, percentile) → target in ms
     (1, "p50"): 600.0,
     (1, "p95"): 900.0,
@@ -149,14 +156,17 @@ def describe(outcome: Outcome, call: VoiceCall, last_voiced_at: float) -> None:
         outcome.stages["endpoint_to_final"] = (finals[0]["received_at"] - last_voiced_at) * 1000.0
 
 
-async def run_level(client: GatewayClient, clips: list[Clip], concurrency: int) -> list[Outcome]:
+async def run_level(
+    client: GatewayClient, clips: list[Clip], concurrency: int, arrivals_s: float = 1.0
+) -> list[Outcome]:
+    """``concurrency`` conversations play the clips; each starts at a random time within ``arrivals_s``."""
     queue: asyncio.Queue[Clip] = asyncio.Queue()
     for clip in clips:
         queue.put_nowait(clip)
     outcomes: list[Outcome] = []
 
     async def conversation(worker: int) -> None:
-        await asyncio.sleep(random.uniform(0, 1.0) if worker else 0)  # no lock-step start
+        await asyncio.sleep(random.uniform(0, arrivals_s) if worker else 0)  # no lock-step start
         while not queue.empty():
             clip = queue.get_nowait()
             try:  # alone, hanging up early changes nothing; together, whole replies are the real load
@@ -260,9 +270,11 @@ def cache_flusher(backends: dict[str, str]) -> Callable[[], None]:
     return flush
 
 
-async def run_pass(client: GatewayClient, clips: list[Clip], concurrency: int, caches: str) -> dict[str, Any]:
+async def run_pass(
+    client: GatewayClient, clips: list[Clip], concurrency: int, caches: str, arrivals_s: float
+) -> dict[str, Any]:
     started = time.perf_counter()
-    outcomes = await run_level(client, clips, concurrency)
+    outcomes = await run_level(client, clips, concurrency, arrivals_s)
     summary = summarize(concurrency, outcomes, time.perf_counter() - started)
     summary["caches"] = caches
     summary["outcomes"] = [
@@ -278,7 +290,12 @@ async def run_pass(client: GatewayClient, clips: list[Clip], concurrency: int, c
 
 
 async def measure(
-    client: GatewayClient, clips: list[Clip], levels: list[int], flush: Callable[[], None] | None, curves: list[str]
+    client: GatewayClient,
+    clips: list[Clip],
+    levels: list[int],
+    flush: Callable[[], None] | None,
+    curves: list[str],
+    arrivals_s: float,
 ) -> list[dict[str, Any]]:
     """The cold curve empties the answer caches before each level (when the stack is ours), so that
     every level hears first-time replies; the warm curve runs after them, with the caches filled."""
@@ -291,7 +308,7 @@ async def measure(
             if caches == "cold" and flush is not None:
                 await asyncio.to_thread(flush)
             label = caches if flush is not None or caches == "warm" else "as found"
-            results.append(await run_pass(client, clips, concurrency, label))
+            results.append(await run_pass(client, clips, concurrency, label, arrivals_s))
     return results
 
 
@@ -314,6 +331,12 @@ def main() -> None:
         "--no-draft-replies",
         action="store_true",
         help="VA_DRAFT_REPLIES=false for the started stack: replies only start on the final transcript",
+    )
+    parser.add_argument(
+        "--arrivals-s",
+        type=float,
+        default=ARRIVALS_S,
+        help="Conversations start at random times within this many seconds (1 = a thundering herd)",
     )
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
@@ -338,7 +361,7 @@ def main() -> None:
         url, flush = info.gateway_url, cache_flusher(info.backends)
     client = GatewayClient(url, key)
     try:
-        results = asyncio.run(measure(client, clips, levels, flush, args.curves.split(",")))
+        results = asyncio.run(measure(client, clips, levels, flush, args.curves.split(","), args.arrivals_s))
     finally:
         client.close()
         if stack is not None:
@@ -351,6 +374,7 @@ def main() -> None:
         "real time and heard to the end when conversations run concurrently; cold: answer "
         "caches (intent, rag, tts audio) emptied before the level; warm: caches filled",
         "data": f"{DATA} ({len(clips)} clips)",
+        "arrivals_s": args.arrivals_s,
         "endpoint_silence_ms": args.endpoint_silence_ms or "stt default",
         "draft_replies": not args.no_draft_replies,
         "partial_transcripts": PARTIALS,

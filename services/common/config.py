@@ -36,11 +36,11 @@ class ServiceSettings(BaseSettings):
     language: str = Field("en", description="Agent language (BCP-47 primary tag)")
     redis_url: str = Field("redis://localhost:6379/0", description="Redis URL (sessions, caches, locks)")
     gil_switch_interval_ms: float = Field(
-        1.0,
+        5.0,
         gt=0,
         le=100,
-        description="Longest a busy thread keeps Python's GIL from a waiting one (Python's default: 5 ms); "
-        "model threads that need it briefly around native calls wait less",
+        description="Longest a busy thread keeps Python's GIL from a waiting one (Python's default, 5 ms, "
+        "suits stt and tts under load)",
     )
 
     @field_validator("log_level")

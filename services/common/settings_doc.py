@@ -38,21 +38,24 @@ def _default(value: Any) -> str:
 
 def render() -> str:
     """One row per variable, naming every component that reads it."""
-    rows: dict[str, tuple[list[str], str, str]] = {}
+    rows: dict[str, tuple[str, list[str], str, str]] = {}
     for component, cls in settings_classes():
         prefix = str(cls.model_config.get("env_prefix", ""))
-        inherited = set().union(*(getattr(base, "model_fields", {}) for base in cls.__mro__[1:]))
+        inherited = {
+            name: field for base in cls.__mro__[:0:-1] for name, field in getattr(base, "model_fields", {}).items()
+        }
         for name, field in cls.model_fields.items():
-            if name in inherited:
+            if name in inherited and inherited[name].default == field.default:
                 continue
             variable = f"{prefix}{name}".upper()
-            if variable in rows:
-                rows[variable][0].append(component)
+            key = f"{variable} {component}" if name in inherited else variable  # a component's own default
+            if key in rows:
+                rows[key][1].append(component)
                 continue
             description = (field.description or "").replace("|", "\\|")
-            rows[variable] = ([component], _default(field.default), description)
+            rows[key] = (variable, [component], _default(field.default), description)
     lines = ["| variable | used by | default | meaning |", "|---|---|---|---|"]
-    for variable, (components, default, description) in rows.items():
+    for variable, components, default, description in rows.values():
         lines.append(f"| `{variable}` | {', '.join(components)} | {default} | {description} |")
     return "\n".join(lines)
 

@@ -45,6 +45,13 @@ class RagSettings(ServiceSettings):
         description="Threads of one embedding (0 = the runtime's default); 2 halve an idle e5 query (18 to 9 ms) "
         "but stall queries for 1-2 s when other work holds the cores",
     )
+    gil_switch_interval_ms: float = Field(
+        1.0,
+        gt=0,
+        le=100,
+        description="Longest a busy thread keeps the GIL from a waiting one: the embedding thread needs it "
+        "briefly around each native call, and at Python's 5 ms a 5 ms embedding took 11 ms",
+    )
     cache_ttl_s: int = Field(3600, ge=1, description="Lifetime of cached answers in Redis")
     state_refresh_s: float = Field(
         5.0, ge=0.0, description="How often a replica re-reads which collection the alias points to"
