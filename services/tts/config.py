@@ -21,7 +21,12 @@ class TtsSettings(ServiceSettings):
         description="Comma-separated espeak-ng voices offered as espeak-<voice> "
         "(the agent language is added when espeak-ng knows it); empty disables espeak-ng",
     )
-    onnx_intra_op_threads: int = Field(2, ge=1, le=64, description="onnxruntime threads inside one piper call")
+    onnx_intra_op_threads: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="onnxruntime threads of a sentence synthesized while no other is (others get one thread each)",
+    )
     onnx_inter_op_threads: int = Field(1, ge=1, le=64, description="onnxruntime threads across graph nodes")
     onnx_allow_spinning: bool = Field(
         False,

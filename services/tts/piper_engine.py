@@ -1,5 +1,10 @@
 """The primary engine: piper (VITS voices on onnxruntime), loaded by path with pinned thread counts.
 
+Each voice has two onnxruntime sessions. A sentence synthesized while no other
+is runs on the multi-threaded one (an idle box answers fastest with both cores
+on one sentence); one that starts while others run takes a single-threaded one,
+so replies synthesized at once share the cores instead of oversubscribing them.
+
 piper phonemizes with its own statically linked espeak-ng (``piper.espeakbridge``
 with the data inside the piper package); the espeak-ng fallback engine uses the
 separate library shipped by ``espeakng-loader``.
@@ -10,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata, resources
@@ -70,7 +76,8 @@ def _fingerprint(model: PiperModel) -> str:
 @dataclass
 class _LoadedVoice:
     info: VoiceInfo
-    voice: PiperVoice
+    solo: PiperVoice  # intra_op_threads threads: for a sentence synthesized alone
+    crowded: PiperVoice  # one thread: for a sentence that starts while others run
     fingerprint: str
 
 
@@ -85,33 +92,44 @@ class PiperEngine:
         allow_spinning: bool = False,
     ) -> None:
         self._voices: dict[str, _LoadedVoice] = {}
+        self._running = 0
+        self._running_lock = threading.Lock()
         for model in models:
             loaded = self._load(model, intra_op_threads, inter_op_threads, allow_spinning)
             self._voices[loaded.info.name] = loaded
             log.info("piper voice loaded", extra={"voice": loaded.info.name, "model": str(model.onnx)})
 
     @staticmethod
-    def _load(model: PiperModel, intra_op_threads: int, inter_op_threads: int, allow_spinning: bool) -> _LoadedVoice:
-        raw_config = json.loads(model.config.read_text(encoding="utf-8"))
+    def _session(
+        model: PiperModel, intra_op_threads: int, inter_op_threads: int, allow_spinning: bool
+    ) -> onnxruntime.InferenceSession:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = intra_op_threads
         options.inter_op_num_threads = inter_op_threads
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if allow_spinning else "0")
-        session = onnxruntime.InferenceSession(
-            str(model.onnx), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        return onnxruntime.InferenceSession(str(model.onnx), sess_options=options, providers=["CPUExecutionProvider"])
+
+    @staticmethod
+    def _load(model: PiperModel, intra_op_threads: int, inter_op_threads: int, allow_spinning: bool) -> _LoadedVoice:
+        raw_config = json.loads(model.config.read_text(encoding="utf-8"))
         config = PiperConfig.from_dict(raw_config)
+        session = PiperEngine._session(model, intra_op_threads, inter_op_threads, allow_spinning)
+        solo = PiperVoice(session=session, config=config)
+        crowded = solo
+        if intra_op_threads > 1:
+            crowded = PiperVoice(session=PiperEngine._session(model, 1, 1, allow_spinning), config=config)
         language = raw_config.get("language", {}).get("code") or config.espeak_voice
         info = VoiceInfo(model.name, language_tag(language), PiperEngine.name, config.sample_rate)
-        return _LoadedVoice(info, PiperVoice(session=session, config=config), _fingerprint(model))
+        return _LoadedVoice(info, solo, crowded, _fingerprint(model))
 
     def warm_up(self) -> None:
         """Run every voice once so the first real request does not pay for allocations and caches."""
-        for name in self._voices:
-            for text in WARM_UP_TEXTS:
-                self.synthesize(text, name)
+        for loaded in self._voices.values():
+            for voice in {id(loaded.solo): loaded.solo, id(loaded.crowded): loaded.crowded}.values():
+                for text in WARM_UP_TEXTS:
+                    self._synthesize_with(voice, text)
 
     def voices(self) -> list[VoiceInfo]:
         return [loaded.info for loaded in self._voices.values()]
@@ -120,6 +138,18 @@ class PiperEngine:
         return self._voices[voice].fingerprint
 
     def synthesize(self, text: str, voice: str) -> np.ndarray:
+        loaded = self._voices[voice]
+        with self._running_lock:
+            alone = self._running == 0
+            self._running += 1
+        try:
+            return self._synthesize_with(loaded.solo if alone else loaded.crowded, text)
+        finally:
+            with self._running_lock:
+                self._running -= 1
+
+    @staticmethod
+    def _synthesize_with(voice: PiperVoice, text: str) -> np.ndarray:
         text = text.replace("[[", "[").replace("]]", "]")  # piper reads [[...]] as raw phonemes: text only
-        chunks = [chunk.audio_float_array for chunk in self._voices[voice].voice.synthesize(text, SYNTHESIS)]
+        chunks = [chunk.audio_float_array for chunk in voice.synthesize(text, SYNTHESIS)]
         return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)

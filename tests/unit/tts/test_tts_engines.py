@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
+from piper.voice import PiperVoice
 
 from services.common.errors import InvalidInput
 from services.tts.config import TtsSettings
@@ -88,3 +91,29 @@ def test_piper_models_are_found_by_their_onnx_path() -> None:
     model = PiperModel.at("/models/de_DE-thorsten-medium.onnx")
     assert model.name == "de_DE-thorsten-medium"
     assert str(model.config) == "/models/de_DE-thorsten-medium.onnx.json"
+
+
+def test_a_sentence_alone_gets_every_thread_and_overlapping_ones_one_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = PiperEngine(bundled_models(), intra_op_threads=2)
+    [voice] = engine.voices()
+    threads_used: list[int] = []
+    first_running, second_started = threading.Event(), threading.Event()
+    synthesize_with = PiperEngine._synthesize_with
+
+    def observed(piper_voice: PiperVoice, text: str) -> np.ndarray:
+        threads_used.append(piper_voice.session.get_session_options().intra_op_num_threads)
+        if text == "First.":
+            first_running.set()
+            assert second_started.wait(10)  # still running when the second sentence starts
+        else:
+            second_started.set()
+        return synthesize_with(piper_voice, text)
+
+    monkeypatch.setattr(PiperEngine, "_synthesize_with", staticmethod(observed))
+    first = threading.Thread(target=engine.synthesize, args=("First.", voice.name))
+    first.start()
+    assert first_running.wait(10)
+    assert len(engine.synthesize("Second.", voice.name)) > 0
+    first.join()
+    engine.synthesize("Third, alone again.", voice.name)
+    assert threads_used == [2, 1, 2]
