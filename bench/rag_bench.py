@@ -2,8 +2,9 @@
 
 Runs the real engine (Redis, Qdrant local mode on tmpfs) over the shipped
 knowledge base and ``tests/data/kb_qa.jsonl``, then the real service process
-over gRPC, once per bundled embedding model (e5, the default, and minilm). Writes ``bench/results/rag.json``: every number with its
-unit, and for each target the target and whether it passed. Timing on a shared
+over gRPC, once per bundled embedding model (e5, the default, and minilm).
+Writes ``bench/results/rag.json``: every number with its unit, and for each
+target the target and whether it passed. Timing on a shared
 2-core machine is noisy: the load average is recorded next to the numbers.
 
     python bench/rag_bench.py

@@ -156,9 +156,7 @@ def describe(outcome: Outcome, call: VoiceCall, last_voiced_at: float) -> None:
         outcome.stages["endpoint_to_final"] = (finals[0]["received_at"] - last_voiced_at) * 1000.0
 
 
-async def run_level(
-    client: GatewayClient, clips: list[Clip], concurrency: int, arrivals_s: float = 1.0
-) -> list[Outcome]:
+async def run_level(client: GatewayClient, clips: list[Clip], concurrency: int, arrivals_s: float) -> list[Outcome]:
     """``concurrency`` conversations play the clips; each starts at a random time within ``arrivals_s``."""
     queue: asyncio.Queue[Clip] = asyncio.Queue()
     for clip in clips:
@@ -303,7 +301,7 @@ async def measure(
     results = []
     for caches in curves:
         if caches == "warm" and "cold" not in curves:
-            await run_level(client, clips, 2)  # fill the caches
+            await run_level(client, clips, 2, arrivals_s)  # fill the caches
         for concurrency in levels:
             if caches == "cold" and flush is not None:
                 await asyncio.to_thread(flush)

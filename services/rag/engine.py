@@ -130,8 +130,7 @@ class RagEngine:
     async def start(self) -> None:
         """Read the active index; build it when there is none yet (and start-up indexing is on)."""
         await self.refresh_state()
-        stale = self.state is not None and self.state.manifest.embedding_model != self.embedder.name
-        if (self.state is None or stale) and self.settings.index_on_start:
+        if (self.state is None or self._foreign(self.state)) and self.settings.index_on_start:
             result = await self.reindex()
             log.info(
                 "indexed at start-up",
@@ -168,12 +167,16 @@ class RagEngine:
             except BackendUnavailable as error:
                 log.debug("index state refresh failed; keeping the last known state", extra={"error": error.message})
 
+    def _foreign(self, state: IndexState) -> bool:
+        """The index was embedded by another model: its vectors mean nothing to this one."""
+        return state.manifest.embedding_model != self.embedder.name
+
     async def _require_state(self) -> IndexState:
         if self.state is None:
             await self.refresh_state()
         if self.state is None:
             raise BackendUnavailable("the knowledge base is not indexed yet; run a reindex")
-        if self.state.manifest.embedding_model != self.embedder.name:  # its vectors mean nothing to this model
+        if self._foreign(self.state):
             raise BackendUnavailable(
                 f"the knowledge base was indexed with {self.state.manifest.embedding_model}, "
                 f"but this replica embeds with {self.embedder.name}; run a reindex"

@@ -127,7 +127,8 @@ class PiperEngine:
     def warm_up(self) -> None:
         """Run every voice once so the first real request does not pay for allocations and caches."""
         for loaded in self._voices.values():
-            for voice in {id(loaded.solo): loaded.solo, id(loaded.crowded): loaded.crowded}.values():
+            sessions = (loaded.solo,) if loaded.crowded is loaded.solo else (loaded.solo, loaded.crowded)
+            for voice in sessions:
                 for text in WARM_UP_TEXTS:
                     self._synthesize_with(voice, text)
 
