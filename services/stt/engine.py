@@ -71,7 +71,7 @@ class SpeechEngine:
 
     @classmethod
     def load(cls, settings: SttSettings) -> SpeechEngine:
-        return cls(settings, load_recognizer(settings), SileroVad())
+        return cls(settings, load_recognizer(settings), SileroVad(hop_ms=settings.stt_vad_hop_ms))
 
     def close(self) -> None:
         self.pool.close()
