@@ -8,7 +8,9 @@ and stops at the first byte of reply audio. The caller keeps streaming silence,
 like an open microphone; with other conversations running it listens to the
 whole reply at the pace a phone plays it (the synthesis load is real), alone it
 hangs up at the first audio (nothing else would compete for the CPU). Per-stage
-times come from the gateway's ``audio_start`` / ``timings`` events.
+times come from the gateway's ``audio_start`` / ``timings`` events. Heard to the
+end, replies are also checked for stalls: reply audio that arrived after all the
+audio before it would have been played (a gap the caller hears).
 
 The clips are run at 1, 2, 5, 10 and 15 concurrent conversations (all clips at
 each level, spread over the conversations) to find where latency saturates. The
@@ -16,7 +18,7 @@ conversations start at random times within ``--arrivals-s`` (10 s, about one
 turn, as independent calls would); ``--arrivals-s 1`` measures a thundering herd.
 
     python bench/voice_bench.py [--levels 1,2,5,10,15] [--clips N] [--endpoint-silence-ms MS]
-                                [--curves cold,warm] [--no-draft-replies] [--arrivals-s S]
+                                [--curves cold,warm] [--no-draft-replies] [--arrivals-s S] [--seed N]
                                 [--url URL --api-key KEY] [--out PATH]
 
 ``VA_BENCH_PARTIALS=false`` makes the callers telephony clients that ask for no partial transcripts.
@@ -65,7 +67,18 @@ TARGETS = {  # (concurrency, percentile) → target in ms
     (1, "p95"): 900.0,
     (10, "p95"): 1500.0,
 }
-STAGES = ("endpoint_to_final", "stt", "intent", "rag", "fsm", "turn", "tts_first_audio", "reply_first_audio")
+STAGES = (
+    "endpoint_to_final",
+    "stt",
+    "intent",
+    "rag",
+    "fsm",
+    "turn",
+    "tts_queue",
+    "tts_synthesize",
+    "tts_first_audio",
+    "reply_first_audio",
+)
 
 
 @dataclass
@@ -86,6 +99,8 @@ class Outcome:
     transcript: str = ""
     route: str = ""
     drafted: bool = False  # the reply was drafted from the tentative transcript during the hangover
+    reply: str = ""
+    stall_ms: float = 0.0  # silence a real-time player would have heard inside the replies (audio late)
     problem: str = ""  # why there is no latency (no speech recognized, error, ...)
 
 
@@ -148,7 +163,9 @@ def describe(outcome: Outcome, call: VoiceCall, last_voiced_at: float) -> None:
         outcome.latency_ms = (call.first_audio_at - last_voiced_at) * 1000.0
     answers = call.of_type("answer")
     outcome.route = answers[0]["route"] if answers else ""
+    outcome.reply = answers[0]["text"] if answers else ""
     outcome.drafted = bool(answers and answers[0].get("drafted"))
+    outcome.stall_ms = sum(call.stalls_s.values()) * 1000.0
     timings = call.of_type("timings") or call.of_type("audio_start")
     if timings:
         outcome.stages = dict(timings[0].get("stages", {}))
@@ -210,6 +227,13 @@ def summarize(concurrency: int, outcomes: list[Outcome], elapsed_s: float) -> di
             }
     summary["stages_ms"] = stages
     summary["drafted_replies"] = sum(o.drafted for o in outcomes if o.latency_ms is not None)
+    if concurrency > 1:  # heard to the end: did later sentences arrive before the ones before had played?
+        stalls = [o.stall_ms for o in outcomes if o.latency_ms is not None]
+        summary["reply_stalls"] = {
+            "replies_with_a_gap_over_50_ms": sum(ms > 50 for ms in stalls),
+            "max_ms": round(max(stalls, default=0.0), 1),
+            "total_ms": round(sum(stalls), 1),
+        }
     problems: dict[str, int] = {}
     for outcome in outcomes:
         if outcome.problem:
@@ -336,8 +360,12 @@ def main() -> None:
         default=ARRIVALS_S,
         help="Conversations start at random times within this many seconds (1 = a thundering herd)",
     )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="Seed of the arrival times (the same seed replays the same arrivals)"
+    )
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
+    random.seed(args.seed)
     levels = [int(level) for level in args.levels.split(",")]
     clips = load_clips(args.clips)
 
@@ -373,6 +401,7 @@ def main() -> None:
         "caches (intent, rag, tts audio) emptied before the level; warm: caches filled",
         "data": f"{DATA} ({len(clips)} clips)",
         "arrivals_s": args.arrivals_s,
+        "arrivals_seed": args.seed,
         "endpoint_silence_ms": args.endpoint_silence_ms or "stt default",
         "draft_replies": not args.no_draft_replies,
         "partial_transcripts": PARTIALS,

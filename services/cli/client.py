@@ -101,7 +101,12 @@ class VoiceCall:
     audio: bytearray = field(default_factory=bytearray)
     first_audio_at: float | None = None
     audio_by_reply: dict[int, int] = field(default_factory=dict)  # reply number → audio bytes received
+    # reply number → seconds a real-time player would have fallen silent mid-reply (audio arriving
+    # after everything before it had been played)
+    stalls_s: dict[int, float] = field(default_factory=dict)
     _speaking: int = 0
+    _played_until: float | None = None  # when the current reply's audio received so far has been played
+    _bytes_per_second: int = 32_000
     close_code: int | None = None  # set when the server closed the socket
     _next_frame_at: float = 0.0  # real-time pacing of the audio sent
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -113,6 +118,7 @@ class VoiceCall:
                     if isinstance(message, bytes):
                         if self.first_audio_at is None:
                             self.first_audio_at = time.perf_counter()
+                        self._play(message)
                         self.audio.extend(message)
                         self.audio_by_reply[self._speaking] = self.audio_by_reply.get(self._speaking, 0) + len(message)
                     else:
@@ -121,11 +127,24 @@ class VoiceCall:
                         self.events.append(event)
                         if event["type"] == "audio_start":
                             self._speaking = int(event["reply"])
+                            fmt = event.get("format", {})
+                            self._bytes_per_second = fmt.get("sample_rate_hz", 16_000) * (
+                                1 if fmt.get("encoding") == "mulaw" else 2
+                            )
+                            self._played_until = None
                     self._changed.notify_all()
         finally:
             async with self._changed:
                 self.close_code = self.ws.close_code if self.ws.close_code is not None else 1006
                 self._changed.notify_all()
+
+    def _play(self, audio: bytes) -> None:
+        """Advance the simulated playback clock of the current reply, noting any gap before ``audio``."""
+        now = time.perf_counter()
+        if self._played_until is not None and now > self._played_until:
+            self.stalls_s[self._speaking] = self.stalls_s.get(self._speaking, 0.0) + now - self._played_until
+        start = now if self._played_until is None else max(self._played_until, now)
+        self._played_until = start + len(audio) / self._bytes_per_second
 
     async def send_json(self, message: dict[str, Any]) -> None:
         await self.ws.send(json.dumps(message))

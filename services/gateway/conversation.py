@@ -20,7 +20,8 @@ Events sent to the client (JSON objects with a ``type``):
 ``state`` (state), ``speech_started``, ``speech_ended``, ``transcript``
 (text, final, utterance), ``intent`` (intent, confidence, entities),
 ``answer`` (text, route, sources, booking, degraded, drafted), ``audio_start`` (format, and the
-stage timings up to the first audio),
+stage timings up to the first audio, with tts's own for the first sentence as ``tts_<stage>``:
+cache_lookup, queue, synthesize, encode),
 binary audio frames, ``audio_end`` (audio_ms), ``interrupted`` (audio_ms,
 stop_ms), ``timings`` (stages in ms), ``degraded`` (service, message) and
 ``error`` (code, message).
@@ -422,6 +423,7 @@ class VoiceConversation:
                         reply.first_audio_at = self._clock()
                         stages["tts_first_audio"] = (reply.first_audio_at - requested_at) * 1000.0
                         stages["reply_first_audio"] = (reply.first_audio_at - reply.received_at) * 1000.0
+                        stages.update({f"tts_{stage}": ms for stage, ms in piece.timings.items() if stage != "total"})
                         await self._set_state(State.SPEAKING)
                         await self.sink.send_event(
                             {

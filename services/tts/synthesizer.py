@@ -269,7 +269,10 @@ class Synthesizer:
 
     async def _render_and_store(self, due: float, spoken: str, voice: VoiceInfo, fmt: AudioFormat) -> _Rendered:
         """Synthesize one sentence (shared by every request that needs it meanwhile) and cache it."""
+        queued = time.perf_counter()
         rendered = await self._scheduler.run(due, self._render, spoken, voice, fmt)
+        working_ms = rendered.stages["synthesize"] + rendered.stages["encode"]
+        rendered.stages["queue"] = max(0.0, (time.perf_counter() - queued) * 1000.0 - working_ms)
         STAGE_LATENCY.labels("tts", "synthesize").observe(rendered.stages["synthesize"] / 1000.0)
         if self._cache is not None:
             name = self._sentence_object(self._cache, rendered.voice, fmt, spoken)

@@ -128,7 +128,7 @@ class FakeSynthesizer:
             for index, sentence in enumerate(sentences):
                 await asyncio.sleep(self.delay_s)
                 audio = bytes([index + 1]) * int(output.bytes_per_second * self.seconds_per_sentence)
-                yield AudioPiece(audio, index, sentence, index == len(sentences) - 1)
+                yield AudioPiece(audio, index, sentence, index == len(sentences) - 1, {"synthesize": 5.0 * (index + 1)})
         finally:
             self.closed = True
 

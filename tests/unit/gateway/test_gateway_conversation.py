@@ -171,6 +171,7 @@ async def test_a_spoken_turn_goes_through_every_state_and_streams_the_reply(reco
     stages = sink.first("timings")["stages"]
     assert stages["stt"] == 120.0 and stages["intent"] == 3.0
     assert {"tts_first_audio", "tts_total", "reply_first_audio"} <= stages.keys()
+    assert stages["tts_synthesize"] == 5.0  # tts's own stages of the first sentence
     assert sink.first("audio_end")["audio_ms"] == 600.0
 
 

@@ -121,7 +121,7 @@ async def test_sentences_stream_in_order_with_their_text(primary: FakeEngine, ba
             assert wav.getframerate() == RATE
             assert wav.getnframes() == len(part.sentence.spoken) * RATE // 100
         assert part.duration_ms == pytest.approx(len(part.sentence.spoken) * 10, abs=1)
-        assert {"synthesize", "encode"} <= part.stages.keys()
+        assert {"queue", "synthesize", "encode"} <= part.stages.keys()
     assert [p.elapsed_ms for p in parts] == sorted(p.elapsed_ms for p in parts)
     synth.close()
 
