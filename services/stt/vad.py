@@ -23,7 +23,8 @@ import numpy as np
 import onnxruntime
 
 SAMPLE_RATE = 16_000
-FRAME_SAMPLES = 512  # 32 ms: the window Silero was trained on at 16 kHz
+FRAME_MS = 32  # the window Silero was trained on
+FRAME_SAMPLES = SAMPLE_RATE * FRAME_MS // 1000
 HOP_MS_CHOICES = (8, 16, 32)
 _CONTEXT_SAMPLES = 64
 
@@ -54,7 +55,7 @@ class SileroVad:
 
     def stream(self) -> HoppingVad:
         """A scorer for a new audio stream (a probability every ``hop_ms``)."""
-        return HoppingVad(self, 32 // self.hop_ms)
+        return HoppingVad(self, FRAME_MS // self.hop_ms)
 
 
 class VadStream:
@@ -78,7 +79,7 @@ class VadStream:
 
 
 class HoppingVad:
-    """Speech probability of the latest 32 ms every 32/``phases`` ms, from interleaved Silero states."""
+    """Speech probability of the latest 32 ms every 32/``phases`` ms, from ``phases`` interleaved Silero states."""
 
     def __init__(self, model: SileroVad, phases: int) -> None:
         self.samples = FRAME_SAMPLES // phases
