@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 import numpy as np
 
+from services.gateway.ports import OutputFormat
+
 SUPPORTED_INPUT_RATES = (8_000, 16_000, 48_000)
 
 
@@ -127,10 +129,7 @@ class VoiceCall:
                         self.events.append(event)
                         if event["type"] == "audio_start":
                             self._speaking = int(event["reply"])
-                            fmt = event.get("format", {})
-                            self._bytes_per_second = fmt.get("sample_rate_hz", 16_000) * (
-                                1 if fmt.get("encoding") == "mulaw" else 2
-                            )
+                            self._bytes_per_second = OutputFormat(**event.get("format", {})).bytes_per_second
                             self._played_until = None
                     self._changed.notify_all()
         finally:
