@@ -21,15 +21,23 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from services.common.priority import lower_current_thread_priority
+
 T = TypeVar("T")
 
 
 class DeadlineScheduler:
     """``run`` executes a blocking function on one of ``workers`` threads; waiting jobs go by deadline."""
 
-    def __init__(self, workers: int, thread_name_prefix: str) -> None:
+    def __init__(self, workers: int, thread_name_prefix: str, nice: int = 0) -> None:
+        """``nice``: run the jobs at a lower CPU priority (see :mod:`services.common.priority`)."""
         self._workers = workers
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=thread_name_prefix)
+        self._executor = ThreadPoolExecutor(
+            max_workers=workers,
+            thread_name_prefix=thread_name_prefix,
+            initializer=lower_current_thread_priority,
+            initargs=(nice,),
+        )
         self._busy = 0
         self._waiting: list[tuple[float, int, asyncio.Future[None]]] = []
         self._order = itertools.count()

@@ -18,6 +18,13 @@ class SttSettings(ServiceSettings):
     stt_compute_type: str = Field("int8", description="CTranslate2 compute type")
     stt_decode_workers: int = Field(2, ge=1, le=16, description="Decodes that run in parallel (inter_threads)")
     stt_decode_threads: int = Field(1, ge=1, le=16, description="OpenMP threads per decode (intra_threads)")
+    stt_partial_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="Partials decode on their own model copy whose thread is this much nicer (Linux), so finals "
+        "win the CPU",
+    )
     stt_beam_size: int = Field(5, ge=1, le=10, description="Beam size of finals (1 = greedy; partials are greedy)")
     stt_min_window_s: int = Field(
         10, ge=1, le=30, description="Shortest Whisper window in seconds (features are zero-padded to it)"

@@ -1,11 +1,11 @@
 """A bounded pool of decode workers shared by every stream of the process.
 
-Finals (and speculative finals) wait for a worker; partials are best effort:
-skipped unless a worker is idle, and never on the last idle worker of a pool of
-two or more, so a final never waits behind more than the partials already
-running (with one worker, behind at most one). The pool
-size matches CTranslate2's ``inter_threads`` so that the decodes really run in
-parallel, each with ``intra_threads`` OpenMP threads. The threads and their
+Finals (and speculative finals) wait for one of ``workers`` threads, in arrival
+order; their number matches CTranslate2's ``inter_threads`` so that the decodes
+really run in parallel, each with ``intra_threads`` OpenMP threads. Partials are
+best effort: decoded on one more thread, at a lower CPU priority (``draft_nice``,
+with the recognizer's own draft worker), and skipped while it is busy, so a
+final never waits for a partial and wins the CPU over one. The threads and their
 release when a decode really ends come from :class:`DeadlineScheduler`.
 """
 
@@ -28,30 +28,27 @@ class Decoded:
 
 
 class DecodePool:
-    def __init__(self, recognizer: Recognizer, workers: int) -> None:
+    def __init__(self, recognizer: Recognizer, workers: int, draft_nice: int = 0) -> None:
         self.recognizer = recognizer
         self.workers = workers
-        self._scheduler = DeadlineScheduler(workers, "stt-decode")
-        self._partials = 0
-        self._partial_limit = max(1, workers - 1)
+        self._finals = DeadlineScheduler(workers, "stt-decode")
+        self._drafts = DeadlineScheduler(1, "stt-draft", nice=draft_nice)
 
     async def decode(self, audio: np.ndarray, language: str) -> Decoded:
         """Decode as soon as a worker is free (in arrival order)."""
-        return await self._run(audio, language)
+        return await self._run(self._finals, audio, language)
 
     async def decode_if_idle(self, audio: np.ndarray, language: str) -> Decoded | None:
-        """A draft decode (for partials), only if a worker is free right now."""
-        if not self._scheduler.idle or self._partials >= self._partial_limit:
+        """A draft decode (for partials), only if the draft worker is free right now."""
+        if not self._drafts.idle:
             return None
-        self._partials += 1
-        try:
-            return await self._run(audio, language, draft=True)
-        finally:
-            self._partials -= 1
+        return await self._run(self._drafts, audio, language, draft=True)
 
-    async def _run(self, audio: np.ndarray, language: str, *, draft: bool = False) -> Decoded:
+    async def _run(
+        self, scheduler: DeadlineScheduler, audio: np.ndarray, language: str, *, draft: bool = False
+    ) -> Decoded:
         queued = time.perf_counter()
-        recognition, started, finished = await self._scheduler.run(queued, self._transcribe, audio, language, draft)
+        recognition, started, finished = await scheduler.run(queued, self._transcribe, audio, language, draft)
         return Decoded(recognition, (started - queued) * 1000.0, (finished - started) * 1000.0)
 
     def _transcribe(self, audio: np.ndarray, language: str, draft: bool) -> tuple[Recognition, float, float]:
@@ -61,4 +58,5 @@ class DecodePool:
         return recognition, started, time.perf_counter()
 
     def close(self) -> None:
-        self._scheduler.close()
+        self._finals.close()
+        self._drafts.close()

@@ -39,19 +39,21 @@ def load_recognizer(settings: SttSettings) -> Recognizer:
         beam_size=settings.stt_beam_size, min_window_s=settings.stt_min_window_s, prompt=settings.stt_prompt
     )
 
-    def whisper(model: str) -> WhisperRecognizer:
+    def whisper(model: str, draft_nice: int | None) -> WhisperRecognizer:
         return WhisperRecognizer(
             locate_model(model),
             workers=settings.stt_decode_workers,
             threads_per_worker=settings.stt_decode_threads,
             compute_type=settings.stt_compute_type,
             options=options,
+            draft_nice=draft_nice,
         )
 
-    fast = whisper(settings.stt_model)
+    fast = whisper(settings.stt_model, settings.stt_partial_nice)
     if not settings.stt_fallback_model:
         return fast
-    return CascadeRecognizer(fast, whisper(settings.stt_fallback_model), settings.stt_fallback_confidence)
+    strong = whisper(settings.stt_fallback_model, None)  # never decodes drafts
+    return CascadeRecognizer(fast, strong, settings.stt_fallback_confidence)
 
 
 class SpeechEngine:
@@ -59,7 +61,7 @@ class SpeechEngine:
         self.settings = settings
         self.recognizer = recognizer
         self.vad = vad
-        self.pool = DecodePool(recognizer, settings.stt_decode_workers)
+        self.pool = DecodePool(recognizer, settings.stt_decode_workers, settings.stt_partial_nice)
         self._vad_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stt-vad")
         self.active_streams = 0
         self.limits = StreamLimits(

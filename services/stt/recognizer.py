@@ -30,6 +30,7 @@ from faster_whisper.feature_extractor import FeatureExtractor
 from faster_whisper.tokenizer import Tokenizer
 
 from services.common.errors import InvalidInput
+from services.common.priority import build_at_lower_priority
 from services.stt.models import ModelSource
 
 SAMPLE_RATE = 16_000
@@ -85,16 +86,24 @@ class WhisperRecognizer:
         threads_per_worker: int,
         compute_type: str = "int8",
         options: DecodeOptions | None = None,
+        draft_nice: int | None = None,
     ) -> None:
+        """``draft_nice``: drafts decode on a one-worker copy of the model whose thread runs this much
+        nicer (see :mod:`services.common.priority`), so finals win the CPU; ``None``: on the final workers."""
         files = dict(source.files) if source.files else None
-        self.model = ctranslate2.models.Whisper(
-            source.identifier,
-            device="cpu",
-            compute_type=compute_type,
-            inter_threads=workers,
-            intra_threads=threads_per_worker,
-            files=files,
-        )
+
+        def load(inter_threads: int) -> ctranslate2.models.Whisper:
+            return ctranslate2.models.Whisper(
+                source.identifier,
+                device="cpu",
+                compute_type=compute_type,
+                inter_threads=inter_threads,
+                intra_threads=threads_per_worker,
+                files=files,
+            )
+
+        self.model = load(workers)
+        self.draft_model = self.model if draft_nice is None else build_at_lower_priority(draft_nice, lambda: load(1))
         if source.files:
             hf_tokenizer = tokenizers.Tokenizer.from_buffer(source.files["tokenizer.json"])
         else:
@@ -150,7 +159,8 @@ class WhisperRecognizer:
         prompt = self._prefixes[language]
         seconds = min(len(audio) / SAMPLE_RATE, self.MAX_SECONDS)
         max_new = math.ceil(self.options.tokens_per_second * seconds) + self.options.extra_tokens
-        result = self.model.generate(
+        model = self.draft_model if draft else self.model
+        result = model.generate(
             ctranslate2.StorageView.from_array(np.ascontiguousarray(features[np.newaxis])),
             [prompt],
             beam_size=1 if draft else self.options.beam_size,

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import threading
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -31,6 +37,26 @@ def test_a_draft_decode_uses_a_shorter_window(recognizer: WhisperRecognizer) -> 
     assert recognizer.window_features(audio, 10).shape == (80, 1000)
     assert recognizer.window_features(np.zeros(16000 * 45, dtype=np.float32), 10).shape == (80, 3000)
     assert "thank you" in recognizer.transcribe(audio, "en", draft=True).text.lower()
+
+
+def thread_niceness() -> dict[int, int]:
+    """Nice value of each thread of this process (field 19 of /proc/<pid>/task/<tid>/stat)."""
+    niceness = {}
+    for stat in Path("/proc/self/task").glob("*/stat"):
+        with contextlib.suppress(FileNotFoundError):  # a thread that just ended
+            niceness[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[16])
+    return niceness
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_drafts_decode_on_their_own_lower_priority_worker() -> None:
+    base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    before = thread_niceness()
+    recognizer = WhisperRecognizer(locate_model("tiny.en"), workers=1, threads_per_worker=1, draft_nice=5)
+    started = {tid: nice for tid, nice in thread_niceness().items() if tid not in before}
+    assert recognizer.draft_model is not recognizer.model
+    assert base + 5 in started.values() and base in started.values()  # the draft worker, the final worker
+    assert "thank you" in recognizer.transcribe(speech("thank you very much"), "en", draft=True).text.lower()
 
 
 def test_a_domain_prompt_teaches_the_model_a_name() -> None:
