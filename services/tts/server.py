@@ -136,6 +136,7 @@ def main() -> None:
             sentence_pause_ms=settings.sentence_pause_ms,
             lookahead=settings.stream_lookahead,
             workers=settings.synthesis_workers,
+            ahead_nice=settings.ahead_nice,
             url_expiry_s=settings.url_expiry_s,
         )
         servicer = TextToSpeechServicer(synthesizer)

@@ -6,10 +6,10 @@ finished sentences through a small queue, so sentence n+1 is being synthesized
 while sentence n is on the wire; the queue bounds how far it runs ahead of a
 slow reader. Synthesis threads take waiting sentences earliest deadline first:
 a sentence is due when the audio before it in its reply has been played, and a
-sentence several requests need at once is synthesized once. A brief opening
-("Hello!") has the next sentence synthesized alongside it, as its half second of
-audio would not cover that synthesis. ``to_url`` renders the whole utterance into
-one stored object and returns a presigned URL.
+sentence several requests need at once is synthesized once. Sentences due more
+than a second later run on their own threads at a lower CPU priority, so a new
+reply's opening never waits for a thread or shares the CPU evenly with them. ``to_url`` renders
+the whole utterance into one stored object and returns a presigned URL.
 """
 
 from __future__ import annotations
@@ -39,8 +39,7 @@ log = logging.getLogger(__name__)
 CACHE_SCHEMA = "tts-audio-v1"
 LOOKUP_WINDOW = 4
 INLINE_PREPARE_CHARS = 500  # longer texts are split and normalized off the event loop
-BRIEF_OPENING_CHARS = 24  # an opening sentence this short has the next one synthesized alongside it
-SECONDS_PER_CHAR = 0.06  # about how long a character of text takes to speak
+AHEAD_SLACK_S = 1.0  # a sentence due later than this is synthesized at the ahead priority
 _TERMINAL = ".!?,;:"
 
 
@@ -109,6 +108,7 @@ class Synthesizer:
         sentence_pause_ms: int = 120,
         lookahead: int = 1,
         workers: int = 2,
+        ahead_nice: int = 0,
         url_expiry_s: int = 3600,
         today: Callable[[], date] = date.today,
     ) -> None:
@@ -123,10 +123,15 @@ class Synthesizer:
         self._today = today
         self._normalizers: dict[str, Callable[[str], str]] = {}
         self._scheduler = DeadlineScheduler(workers, "tts-synth")
+        # Sentences due later than AHEAD_SLACK_S synthesize on threads of their own at a lower CPU priority
+        # (when ahead_nice is set): they never hold a thread a reply's opening waits for, nor its CPU.
+        self._ahead = DeadlineScheduler(workers, "tts-ahead", nice=ahead_nice) if ahead_nice else self._scheduler
         self._rendering: SharedWork[_Rendered] = SharedWork()
 
     def close(self) -> None:
         self._scheduler.close()
+        if self._ahead is not self._scheduler:
+            self._ahead.close()
 
     # --- validation ---------------------------------------------------------------------------
 
@@ -228,40 +233,29 @@ class Synthesizer:
     async def _produce(self, request: SpeechRequest, queue: asyncio.Queue[SentenceAudio | Exception]) -> None:
         cache = self._cache
         lookups: dict[int, asyncio.Task[bytes | None]] = {}
-        started: dict[int, asyncio.Task[SentenceAudio]] = {}  # sentences being looked up or synthesized
 
         def look_up_from(index: int) -> None:
             """Cache lookups run a few sentences ahead, so a hit is ready when its turn comes."""
             if cache is None:
                 return
             for sentence in request.sentences[index : index + LOOKUP_WINDOW]:
-                if sentence.index not in lookups and sentence.index not in started:
+                if sentence.index not in lookups:
                     name = self._sentence_object(cache, request.voice, request.fmt, sentence.spoken)
                     lookups[sentence.index] = asyncio.create_task(cache.get(name))
-
-        def start(sentence: Sentence, due: float) -> asyncio.Task[SentenceAudio]:
-            return asyncio.create_task(self._sentence_audio(request, sentence, lookups.pop(sentence.index, None), due))
 
         audio_ms = 0.0  # of the sentences before: when it has been played, the next one is due
         try:
             for sentence in request.sentences:
                 look_up_from(sentence.index)
-                if sentence.index not in started:
-                    started[sentence.index] = start(sentence, request.received_at + audio_ms / 1000.0)
-                if sentence.index == 0 and len(request.sentences) > 1 and len(sentence.spoken) < BRIEF_OPENING_CHARS:
-                    # "Hello!" plays for half a second, too little time to synthesize what follows: start it now.
-                    started[1] = start(
-                        request.sentences[1], request.received_at + len(sentence.spoken) * SECONDS_PER_CHAR
-                    )
-                audio = await started[sentence.index]
-                del started[sentence.index]
+                due = request.received_at + audio_ms / 1000.0
+                audio = await self._sentence_audio(request, sentence, lookups.pop(sentence.index, None), due)
                 audio_ms += audio.duration_ms
                 await queue.put(audio)
         except Exception as error:
             await queue.put(error)
         finally:
-            for pending in (*lookups.values(), *started.values()):
-                pending.cancel()
+            for task in lookups.values():
+                task.cancel()
 
     async def _sentence_audio(
         self, request: SpeechRequest, sentence: Sentence, lookup: asyncio.Task[bytes | None] | None, due: float
@@ -285,7 +279,8 @@ class Synthesizer:
     async def _render_and_store(self, due: float, spoken: str, voice: VoiceInfo, fmt: AudioFormat) -> _Rendered:
         """Synthesize one sentence (shared by every request that needs it meanwhile) and cache it."""
         queued = time.perf_counter()
-        rendered = await self._scheduler.run(due, self._render, spoken, voice, fmt)
+        scheduler = self._ahead if due - queued > AHEAD_SLACK_S else self._scheduler
+        rendered = await scheduler.run(due, self._render, spoken, voice, fmt)
         working_ms = rendered.stages["synthesize"] + rendered.stages["encode"]
         rendered.stages["queue"] = max(0.0, (time.perf_counter() - queued) * 1000.0 - working_ms)
         STAGE_LATENCY.labels("tts", "synthesize").observe(rendered.stages["synthesize"] / 1000.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import time
 import wave
 from datetime import date
@@ -131,7 +132,7 @@ async def test_the_next_sentence_is_synthesized_while_the_current_one_is_sent(
 ) -> None:
     primary.delay_s = 0.1
     synth = synthesizer(primary, backup)
-    request = synth.prepare("The first sentence is right here. Another sentence there. A third one.")
+    request = synth.prepare("One sentence here. Another sentence there. A third one.")
     stream = synth.stream(request)
     began = time.perf_counter()
     first = await anext(stream)
@@ -146,20 +147,23 @@ async def test_the_next_sentence_is_synthesized_while_the_current_one_is_sent(
     synth.close()
 
 
-async def test_a_brief_opening_has_the_next_sentence_synthesized_alongside_it(
+async def test_sentences_due_later_synthesize_on_their_own_lower_priority_threads(
     primary: FakeEngine, backup: FakeEngine
 ) -> None:
     primary.delay_s = 0.2
-    synth = synthesizer(primary, backup)
-    stream = synth.stream(synth.prepare("Hello! I can answer questions about the institute. How can I help?"))
-    began = time.perf_counter()
-    first = await anext(stream)
-    assert primary.calls[:2] == ["Hello!", "I can answer questions about the institute."]
-    second = await anext(stream)
-    assert time.perf_counter() - began < 0.35, "the second sentence was synthesized in parallel with the first"
-    assert [first.sentence.index, second.sentence.index] == [0, 1]
-    assert [part.sentence.index async for part in stream] == [2]
-    assert len(primary.calls) == 3
+    synth = synthesizer(primary, backup, workers=1, ahead_nice=5)
+    opening = "This opening sentence is long enough to play for one and a half seconds in the fake voice, "
+    opening += "which speaks ten milliseconds per character."
+    stream = synth.stream(synth.prepare(f"{opening} And a second one."))
+    await anext(stream)
+    await asyncio.sleep(0.05)  # the second sentence (due in 1.3 s) is being synthesized ...
+    newcomer = await collect(synth, synth.prepare("Hi there."))
+    assert newcomer[0].stages["queue"] < 100, "... yet a new reply's opening does not wait for it"
+    await anext(stream)
+    names = [name.rsplit("_", 1)[0] for name, _ in primary.threads]
+    assert names == ["tts-synth", "tts-ahead", "tts-synth"]
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    assert [nice for _, nice in primary.threads] == [base, min(19, base + 5), base]
     synth.close()
 
 
