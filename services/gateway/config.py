@@ -15,6 +15,13 @@ class GatewaySettings(ServiceSettings):
     """Gateway settings; see services/common/config.py for the shared fields."""
 
     http_port: int = Field(8080, ge=0, le=65535, description="HTTP/WebSocket port")
+    http_keep_alive_s: int = Field(
+        75,
+        ge=1,
+        le=3600,
+        description="How long an idle HTTP keep-alive connection stays open; longer than load balancers' idle "
+        "timeouts (60 s on many), so that the balancer, not the gateway, closes idle connections",
+    )
     stt_target: str = Field("dns:///stt-headless:50051", description="gRPC target of the stt service")
     intent_target: str = Field("dns:///intent-headless:50051", description="gRPC target of the intent service")
     rag_target: str = Field("dns:///rag-headless:50051", description="gRPC target of the rag service")

@@ -46,6 +46,7 @@ def main() -> None:
         create_app(settings),
         host=settings.host,
         port=settings.http_port,
+        timeout_keep_alive=settings.http_keep_alive_s,
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=int(settings.shutdown_grace_s),

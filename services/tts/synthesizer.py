@@ -8,8 +8,9 @@ slow reader. Synthesis threads take waiting sentences earliest deadline first:
 a sentence is due when the audio before it in its reply has been played, and a
 sentence several requests need at once is synthesized once. Sentences due more
 than a second later run on their own threads at a lower CPU priority, so a new
-reply's opening never waits for a thread or shares the CPU evenly with them. ``to_url`` renders
-the whole utterance into one stored object and returns a presigned URL.
+reply's opening never waits for a thread behind them nor shares the CPU evenly
+with them. ``to_url`` renders the whole utterance into one stored object and
+returns a presigned URL.
 """
 
 from __future__ import annotations

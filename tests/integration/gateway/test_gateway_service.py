@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -42,6 +44,22 @@ def test_readiness_reports_each_downstream(gateway):
     body = httpx.get(f"{gateway.url}/health/ready").json()
     assert body["ready"] and body["status"] == "degraded" and body["redis"] == "ok" and body["auth"] == "enabled"
     assert body["downstream"] == dict.fromkeys(("stt", "intent", "rag", "tts", "fsm"), "UNREACHABLE")
+
+
+def test_an_idle_keep_alive_connection_outlives_uvicorns_default_five_seconds(gateway):
+    """A client (or load balancer) reusing a connection the server just closed gets a reset."""
+    host, port = gateway.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=5)
+    try:
+        connection.request("GET", "/health/live")
+        assert connection.getresponse().read() and connection.sock is not None
+        socket_before = connection.sock
+        time.sleep(6)
+        connection.request("GET", "/health/live")
+        assert connection.getresponse().status == 200
+        assert connection.sock is socket_before
+    finally:
+        connection.close()
 
 
 def test_every_downstream_down_still_gives_a_safe_reply(client):
