@@ -3,11 +3,10 @@
 Linux keeps a nice value per thread, and a thread inherits its creator's. The
 scheduler weighs it only against the threads of the same scheduling group (the
 process's autogroup, or its container's cgroup in a pod), so work at a lower
-priority yields the CPU to its own process's urgent work — stt's finals over its
-partials, tts's first sentences over sentences due later — without changing the
-process's share against other processes. Raising a nice value needs no
-privilege; lowering it again would, so a thread that lowers its priority keeps
-it. Elsewhere than Linux these helpers change nothing.
+priority yields the CPU to its own process's urgent work (stt's finals over its
+partials) without changing the process's share against other processes. Raising
+a nice value needs no privilege; lowering it again would, so a thread that
+lowers its priority keeps it. Elsewhere than Linux these helpers change nothing.
 """
 
 from __future__ import annotations

@@ -34,13 +34,6 @@ class TtsSettings(ServiceSettings):
         "when the cores are shared)",
     )
     synthesis_workers: int = Field(2, ge=1, le=64, description="Sentences synthesized at once (worker threads)")
-    ahead_nice: int = Field(
-        10,
-        ge=0,
-        le=19,
-        description="Sentences due over a second later synthesize on their own threads, this much nicer (Linux), "
-        "so new replies' openings win the CPU (0 = share the threads)",
-    )
     max_text_chars: int = Field(5000, ge=1, description="Longest text accepted by one call")
     max_sentence_chars: int = Field(300, ge=40, description="Longer sentences are cut at a clause boundary")
     opening_max_chars: int = Field(

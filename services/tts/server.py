@@ -136,7 +136,6 @@ def main() -> None:
             sentence_pause_ms=settings.sentence_pause_ms,
             lookahead=settings.stream_lookahead,
             workers=settings.synthesis_workers,
-            ahead_nice=settings.ahead_nice,
             url_expiry_s=settings.url_expiry_s,
         )
         servicer = TextToSpeechServicer(synthesizer)

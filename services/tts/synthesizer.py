@@ -6,11 +6,8 @@ finished sentences through a small queue, so sentence n+1 is being synthesized
 while sentence n is on the wire; the queue bounds how far it runs ahead of a
 slow reader. Synthesis threads take waiting sentences earliest deadline first:
 a sentence is due when the audio before it in its reply has been played, and a
-sentence several requests need at once is synthesized once. Sentences due more
-than a second later run on their own threads at a lower CPU priority, so a new
-reply's opening never waits for a thread behind them nor shares the CPU evenly
-with them. ``to_url`` renders the whole utterance into one stored object and
-returns a presigned URL.
+sentence several requests need at once is synthesized once. ``to_url`` renders
+the whole utterance into one stored object and returns a presigned URL.
 """
 
 from __future__ import annotations
@@ -40,7 +37,6 @@ log = logging.getLogger(__name__)
 CACHE_SCHEMA = "tts-audio-v1"
 LOOKUP_WINDOW = 4
 INLINE_PREPARE_CHARS = 500  # longer texts are split and normalized off the event loop
-AHEAD_SLACK_S = 1.0  # a sentence due later than this is synthesized at the ahead priority
 _TERMINAL = ".!?,;:"
 
 
@@ -109,7 +105,6 @@ class Synthesizer:
         sentence_pause_ms: int = 120,
         lookahead: int = 1,
         workers: int = 2,
-        ahead_nice: int = 0,
         url_expiry_s: int = 3600,
         today: Callable[[], date] = date.today,
     ) -> None:
@@ -124,15 +119,10 @@ class Synthesizer:
         self._today = today
         self._normalizers: dict[str, Callable[[str], str]] = {}
         self._scheduler = DeadlineScheduler(workers, "tts-synth")
-        # Sentences due later than AHEAD_SLACK_S synthesize on threads of their own at a lower CPU priority
-        # (when ahead_nice is set): they never hold a thread a reply's opening waits for, nor its CPU.
-        self._ahead = DeadlineScheduler(workers, "tts-ahead", nice=ahead_nice) if ahead_nice else self._scheduler
         self._rendering: SharedWork[_Rendered] = SharedWork()
 
     def close(self) -> None:
         self._scheduler.close()
-        if self._ahead is not self._scheduler:
-            self._ahead.close()
 
     # --- validation ---------------------------------------------------------------------------
 
@@ -280,8 +270,7 @@ class Synthesizer:
     async def _render_and_store(self, due: float, spoken: str, voice: VoiceInfo, fmt: AudioFormat) -> _Rendered:
         """Synthesize one sentence (shared by every request that needs it meanwhile) and cache it."""
         queued = time.perf_counter()
-        scheduler = self._ahead if due - queued > AHEAD_SLACK_S else self._scheduler
-        rendered = await scheduler.run(due, self._render, spoken, voice, fmt)
+        rendered = await self._scheduler.run(due, self._render, spoken, voice, fmt)
         working_ms = rendered.stages["synthesize"] + rendered.stages["encode"]
         rendered.stages["queue"] = max(0.0, (time.perf_counter() - queued) * 1000.0 - working_ms)
         STAGE_LATENCY.labels("tts", "synthesize").observe(rendered.stages["synthesize"] / 1000.0)

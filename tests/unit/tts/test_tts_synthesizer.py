@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import time
 import wave
 from datetime import date
@@ -144,26 +143,6 @@ async def test_the_next_sentence_is_synthesized_while_the_current_one_is_sent(
     assert first.sentence.index == 0 and first_at < 0.3
     assert [p.sentence.index for p in rest] == [1, 2]
     assert total < 0.5  # three 0.1 s syntheses, overlapped with the sending
-    synth.close()
-
-
-async def test_sentences_due_later_synthesize_on_their_own_lower_priority_threads(
-    primary: FakeEngine, backup: FakeEngine
-) -> None:
-    primary.delay_s = 0.2
-    synth = synthesizer(primary, backup, workers=1, ahead_nice=5)
-    opening = "This opening sentence is long enough to play for one and a half seconds in the fake voice, "
-    opening += "which speaks ten milliseconds per character."
-    stream = synth.stream(synth.prepare(f"{opening} And a second one."))
-    await anext(stream)
-    await asyncio.sleep(0.05)  # the second sentence (due in 1.3 s) is being synthesized ...
-    newcomer = await collect(synth, synth.prepare("Hi there."))
-    assert newcomer[0].stages["queue"] < 100, "... yet a new reply's opening does not wait for it"
-    await anext(stream)
-    names = [name.rsplit("_", 1)[0] for name, _ in primary.threads]
-    assert names == ["tts-synth", "tts-ahead", "tts-synth"]
-    base = os.getpriority(os.PRIO_PROCESS, 0)
-    assert [nice for _, nice in primary.threads] == [base, min(19, base + 5), base]
     synth.close()
 
 

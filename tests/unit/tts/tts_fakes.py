@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -28,7 +27,6 @@ class FakeEngine:
         self.delay_s = delay_s
         self.failing = False
         self.calls: list[str] = []
-        self.threads: list[tuple[str, int]] = []  # each call's thread: name, nice value
         self._lock = threading.Lock()
 
     def voices(self) -> list[VoiceInfo]:
@@ -40,7 +38,6 @@ class FakeEngine:
     def synthesize(self, text: str, voice: str) -> np.ndarray:
         with self._lock:
             self.calls.append(text)
-            self.threads.append((threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, 0)))
         if self.delay_s:
             time.sleep(self.delay_s)
         if self.failing:
