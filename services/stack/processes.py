@@ -21,32 +21,32 @@ from pathlib import Path
 _PR_SET_PDEATHSIG = 1
 
 
-# Ports are drawn from here up to the kernel's ephemeral range.
+# Ports are drawn from here up to the first port of the kernel's ephemeral range.
 _LOWEST_PORT = 20_000
 _EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 _handed_out: set[int] = set()
 
 
-def ephemeral_port_range() -> tuple[int, int]:
-    """The ports the kernel gives outgoing connections (and binds to port 0), Linux's default if unknown."""
+def first_ephemeral_port() -> int:
+    """Where the ports the kernel gives outgoing connections (and binds to port 0) begin; Linux's default if unknown."""
     try:
-        low, high = _EPHEMERAL_RANGE_FILE.read_text().split()
-        return int(low), int(high)
-    except (OSError, ValueError):
-        return 32_768, 60_999
+        return int(_EPHEMERAL_RANGE_FILE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768
 
 
 def free_port() -> int:
     """A TCP port that is free now and that only an explicit bind can take before its user binds it.
 
     A port the kernel picks (a bind to port 0) comes from the ephemeral range, where outgoing
-    connections take their local ports too, so any connection made before the service binds it can
-    take it (stt failed to start so while the stack's other services connected to the backends). So the
-    port is drawn at random below that range, and never handed out twice by one process.
+    connections take their local ports too, and the kernel may pick it again, so a connection or a
+    second pick could take it before the service binds it (stt once failed to start so). So the port
+    is drawn at random below that range, and never handed out twice by one process. (Should the range
+    begin within 1000 ports of 20000, the draw reaches into it rather than fail.)
     """
-    low, _ = ephemeral_port_range()
+    end = max(first_ephemeral_port(), _LOWEST_PORT + 1000)
     for _ in range(200):
-        port = random.randrange(_LOWEST_PORT, max(low, _LOWEST_PORT + 1000))
+        port = random.randrange(_LOWEST_PORT, end)
         if port in _handed_out:
             continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -56,7 +56,7 @@ def free_port() -> int:
                 continue
         _handed_out.add(port)
         return port
-    raise RuntimeError(f"no free TCP port found between {_LOWEST_PORT} and {low}")
+    raise RuntimeError(f"no free TCP port found between {_LOWEST_PORT} and {end}")
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec

@@ -5,11 +5,11 @@ from pathlib import Path
 import pytest
 
 from services.stack import processes
-from services.stack.processes import ephemeral_port_range, free_port
+from services.stack.processes import first_ephemeral_port, free_port
 
 
 def test_ports_lie_below_the_ephemeral_range_and_are_never_handed_out_twice() -> None:
-    low, _ = ephemeral_port_range()
+    low = first_ephemeral_port()
     ports = [free_port() for _ in range(200)]
     assert len(set(ports)) == len(ports)
     assert all(port < low for port in ports)
@@ -28,12 +28,12 @@ def test_a_port_in_use_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
         assert free_port() == spare
 
 
-def test_the_ephemeral_range_comes_from_the_kernel_or_linux_default(
+def test_the_ephemeral_range_start_comes_from_the_kernel_or_linux_default(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     setting = tmp_path / "ip_local_port_range"
     setting.write_text("40000\t50000\n")
     monkeypatch.setattr(processes, "_EPHEMERAL_RANGE_FILE", setting)
-    assert ephemeral_port_range() == (40000, 50000)
+    assert first_ephemeral_port() == 40000
     monkeypatch.setattr(processes, "_EPHEMERAL_RANGE_FILE", tmp_path / "missing")
-    assert ephemeral_port_range() == (32768, 60999)
+    assert first_ephemeral_port() == 32768
