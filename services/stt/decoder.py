@@ -30,7 +30,6 @@ class Decoded:
 class DecodePool:
     def __init__(self, recognizer: Recognizer, workers: int, draft_nice: int = 0) -> None:
         self.recognizer = recognizer
-        self.workers = workers
         self._finals = DeadlineScheduler(workers, "stt-decode")
         self._drafts = DeadlineScheduler(1, "stt-draft", nice=draft_nice)
 
