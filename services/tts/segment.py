@@ -101,19 +101,24 @@ def _cap(sentence: str, max_chars: int) -> list[str]:
     return pieces
 
 
-# An opening clause shorter than this would sound clipped on its own.
-_MIN_OPENING_CHARS = 20
+# A clause shorter than this would sound clipped on its own (and would save little time).
+_MIN_CLAUSE_CHARS = 20
 
 
 def _split_opening(sentence: str, max_chars: int) -> list[str]:
-    """Cut a long opening sentence at its first natural pause, so the first audio leaves early."""
+    """Cut a long opening sentence at its first natural pause, so the first audio leaves early.
+
+    The pause may lie past ``max_chars``: synthesis time grows with length, so any earlier
+    pause helps a long sentence, as long as neither part is clipped.
+    """
     if len(sentence) <= max_chars:
         return [sentence]
     for match in _CLAUSE_BREAK.finditer(sentence):
-        if match.end() > max_chars:
+        opening, rest = sentence[: match.end()].strip(), sentence[match.end() :].strip()
+        if len(rest) < _MIN_CLAUSE_CHARS:
             break
-        if match.end() >= _MIN_OPENING_CHARS and sentence[match.end() :].strip():
-            return [sentence[: match.end()].strip(), sentence[match.end() :].strip()]
+        if len(opening) >= _MIN_CLAUSE_CHARS:
+            return [opening, rest]
     return [sentence]
 
 
@@ -121,7 +126,7 @@ def split_sentences(text: str, max_chars: int = 300, opening_max_chars: int = 0)
     """The sentences of ``text`` in order, none longer than ``max_chars``.
 
     With ``opening_max_chars``, a longer first sentence is also cut at its first
-    clause break within that many characters (when it has one).
+    clause break (when it has one that leaves neither part clipped).
     """
     pieces = [
         piece for block in _blocks(text) for sentence in _sentences_of(block) for piece in _cap(sentence, max_chars)

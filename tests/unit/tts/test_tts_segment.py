@@ -73,10 +73,17 @@ def test_a_long_opening_sentence_is_cut_at_its_first_clause_break() -> None:
     ]
 
 
+def test_a_long_opening_sentence_is_cut_even_when_its_first_break_comes_late() -> None:
+    opening = "Applicants whose qualifications were obtained outside the European Union have earlier deadlines,"
+    rest = "because their documents must be checked by the admissions office first."
+    assert split_sentences(f"{opening} {rest}", opening_max_chars=90) == [opening, rest]
+
+
 @pytest.mark.parametrize(
     "text",
     [
         "The library opens at eight in the morning.",  # short enough already
+        "The library opens at eight in the morning on weekdays and at ten on Saturdays, too.",  # rest too short
         "Yes, the library opens at eight in the morning on weekdays and at ten on Saturdays and Sundays.",  # too early
         "The library opens at eight in the morning on weekdays and at ten on Saturdays and Sundays.",  # no break
     ],
