@@ -37,7 +37,7 @@ PullPolicy = Literal["Always", "IfNotPresent", "Never"]
 Quantity = str | int
 
 DEFAULT_LANGUAGE = "en"
-DEFAULT_VOICE = "en_US-joe-medium"
+DEFAULT_VOICE = "en_US-hibari-heart"
 DEFAULT_STT_MODEL = "tiny.en"
 DEFAULT_TIMEZONE = "Europe/Berlin"
 DEFAULT_MIN_REPLICAS = 1

@@ -9,7 +9,14 @@ class TtsSettings(ServiceSettings):
     """tts service settings; see services/common/config.py for the shared fields."""
 
     default_voice: str = Field(
-        "", description="Voice used when a request names none; empty = a piper voice for VA_LANGUAGE, else espeak-ng"
+        "",
+        description="Voice used when a request names none; empty = the first voice for VA_LANGUAGE "
+        "(hibari, then piper, then espeak-ng)",
+    )
+    hibari_voice: bool = Field(
+        True,
+        description="Offer en_US-hibari-heart (hibari-tts; English; ~10x faster than the piper voice); "
+        "false: piper and espeak-ng only",
     )
     piper_models: str = Field(
         "",

@@ -7,6 +7,7 @@ import logging
 from services.common.errors import InvalidInput
 from services.tts.config import TtsSettings
 from services.tts.espeak_engine import EspeakEngine
+from services.tts.hibari_engine import HibariEngine
 from services.tts.piper_engine import PiperEngine, PiperModel, bundled_models
 from services.tts.voices import Engine
 
@@ -27,7 +28,12 @@ def espeak_voice_list(configured: str, language: str) -> list[str]:
 
 
 def load_engines(settings: TtsSettings) -> list[Engine]:
-    """piper (loaded and warmed up) first, then espeak-ng; blocking, so run it in a thread."""
+    """hibari (when enabled), piper (both warmed up), then espeak-ng; blocking, so run it in a thread."""
+    engines: list[Engine] = []
+    if settings.hibari_voice:
+        hibari = HibariEngine(settings.onnx_allow_spinning)
+        hibari.warm_up()
+        engines.append(hibari)
     models = [PiperModel.at(path) for path in _split(settings.piper_models)] or bundled_models()
     try:
         piper = PiperEngine(
@@ -36,7 +42,7 @@ def load_engines(settings: TtsSettings) -> list[Engine]:
         piper.warm_up()
     except (OSError, ValueError, KeyError, RuntimeError) as error:
         raise InvalidInput(f"VA_PIPER_MODELS: cannot load a piper voice: {error}") from None
-    engines: list[Engine] = [piper]
+    engines.append(piper)
     espeak_voices = espeak_voice_list(settings.espeak_voices, settings.language)
     if espeak_voices:
         engines.append(EspeakEngine(espeak_voices))

@@ -48,7 +48,7 @@ def language_tag(code: str) -> str:
 
 
 class VoiceCatalog:
-    """Every voice of every engine; engines are given in order of preference (piper before espeak-ng)."""
+    """Every voice of every engine; engines are given in order of preference (hibari, piper, espeak-ng)."""
 
     def __init__(self, engines: Sequence[Engine], language: str, default_voice: str = "") -> None:
         self._voices: dict[str, tuple[VoiceInfo, Engine]] = {}

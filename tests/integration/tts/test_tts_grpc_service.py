@@ -86,8 +86,9 @@ async def new_objects(s3: Minio, bucket: str, prefix: str, before: set[str], cou
 async def test_list_voices(stub: Stub) -> None:
     response = await stub.ListVoices(tts_pb2.ListVoicesRequest(), timeout=10)
     voices = {voice.name: voice for voice in response.voices}
-    assert response.default_voice == "en_US-joe-medium"
-    joe = voices["en_US-joe-medium"]
+    assert response.default_voice == "en_US-hibari-heart"
+    heart, joe = voices["en_US-hibari-heart"], voices["en_US-joe-medium"]
+    assert (heart.language, heart.engine, heart.native_sample_rate_hz) == ("en-US", "hibari", 24000)
     assert (joe.language, joe.engine, joe.native_sample_rate_hz) == ("en-US", "piper", 22050)
     assert voices["espeak-de"].engine == "espeak-ng" and voices["espeak-de"].language == "de"
 
@@ -98,7 +99,7 @@ async def test_audio_streams_sentence_by_sentence(stub: Stub) -> None:
     assert [c.last for c in chunks] == [False, False, True]
     assert chunks[0].text == "Your appointment is on 2026-03-12 at 15:00."
     assert chunks[0].spoken_text == "Your appointment is on March twelfth at three PM."
-    assert {c.voice for c in chunks} == {"en_US-joe-medium"}
+    assert {c.voice for c in chunks} == {"en_US-hibari-heart"}
     for chunk in chunks:
         assert chunk.format.encoding == common_pb2.PCM16 and chunk.format.sample_rate_hz == 16000
         assert len(chunk.audio) / 32.0 == pytest.approx(chunk.duration_ms, abs=0.1)
@@ -115,7 +116,7 @@ async def test_audio_streams_sentence_by_sentence(stub: Stub) -> None:
         (fmt(common_pb2.PCM16, 24000), 48.0),
         (fmt(common_pb2.MULAW, 8000), 8.0),
         (fmt(common_pb2.MULAW, 0), 8.0),
-        (fmt(common_pb2.AUDIO_ENCODING_UNSPECIFIED, 0), 44.1),
+        (fmt(common_pb2.AUDIO_ENCODING_UNSPECIFIED, 0), 48.0),
     ],
 )
 async def test_raw_formats(stub: Stub, audio_format: common_pb2.AudioFormat, bytes_per_ms: float) -> None:
@@ -152,12 +153,12 @@ async def test_a_repeated_sentence_streams_from_object_storage(
 async def test_synthesize_to_url_returns_a_fetchable_wav(stub: Stub) -> None:
     request = tts_pb2.SynthesizeRequest(text=f"{unique_sentence()} Goodbye.")
     first = await stub.SynthesizeToUrl(request, timeout=60)
-    assert not first.cached and first.voice == "en_US-joe-medium" and first.expires_in_s == 3600
-    assert first.format.encoding == common_pb2.WAV and first.format.sample_rate_hz == 22050
+    assert not first.cached and first.voice == "en_US-hibari-heart" and first.expires_in_s == 3600
+    assert first.format.encoding == common_pb2.WAV and first.format.sample_rate_hz == 24000
     body = await asyncio.to_thread(lambda: urllib.request.urlopen(first.url, timeout=10).read())
     with wave.open(io.BytesIO(body)) as wav:
-        assert wav.getframerate() == 22050
-        assert wav.getnframes() / 22.05 == pytest.approx(first.duration_ms, abs=0.1)
+        assert wav.getframerate() == 24000
+        assert wav.getnframes() / 24.0 == pytest.approx(first.duration_ms, abs=0.1)
     second = await stub.SynthesizeToUrl(request, timeout=60)
     assert second.cached and second.cache_key == first.cache_key
     assert second.duration_ms == pytest.approx(first.duration_ms)
@@ -168,6 +169,12 @@ async def test_synthesize_to_url_in_a_raw_format(stub: Stub) -> None:
     response = await stub.SynthesizeToUrl(request, timeout=60)
     body = await asyncio.to_thread(lambda: urllib.request.urlopen(response.url, timeout=10).read())
     assert len(body) / 8.0 == pytest.approx(response.duration_ms, abs=0.2)
+
+
+async def test_the_piper_voice_can_be_chosen(stub: Stub) -> None:
+    chunks = await synthesize(stub, "Thank you. Goodbye.", voice="en_US-joe-medium")
+    assert len(chunks) == 2 and {c.voice for c in chunks} == {"en_US-joe-medium"}
+    assert all(loudness(c.audio) > 300 for c in chunks)
 
 
 async def test_an_espeak_voice_can_be_chosen(stub: Stub) -> None:

@@ -12,7 +12,7 @@ from voiceagent_operator.spec import SpecError, parse_spec
 def test_minimal_sample_gets_every_default(minimal: dict[str, Any]) -> None:
     spec = parse_spec("leibniz", minimal["spec"])
     assert spec.language == "en"
-    assert spec.voice == "en_US-joe-medium"
+    assert spec.voice == "en_US-hibari-heart"
     assert spec.components.enabled() == ["gateway", "stt", "intent", "rag", "tts", "fsm"]
     autoscaling = spec.components.stt.autoscaling
     assert (autoscaling.enabled, autoscaling.min_replicas, autoscaling.max_replicas) == (True, 1, 3)

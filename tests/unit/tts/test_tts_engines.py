@@ -1,4 +1,4 @@
-"""The real engines: the bundled piper voice and espeak-ng from espeakng-loader."""
+"""The real engines: hibari's bundled voice, the bundled piper voice and espeak-ng from espeakng-loader."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from services.common.errors import InvalidInput
 from services.tts.config import TtsSettings
 from services.tts.engines import espeak_voice_list, load_engines
 from services.tts.espeak_engine import EspeakEngine
+from services.tts.hibari_engine import HibariEngine
 from services.tts.piper_engine import PiperEngine, PiperModel, bundled_models
 
 
@@ -44,6 +45,51 @@ def test_piper_speaks_english_at_its_native_rate(piper: PiperEngine) -> None:
     assert 0.8 < len(samples) / 22050 < 4.0
     assert speech_seconds(samples, 22050) > 0.5
     assert np.abs(samples).max() <= 1.0
+
+
+@pytest.fixture(scope="module")
+def hibari() -> HibariEngine:
+    return HibariEngine()
+
+
+def test_hibari_speaks_american_english_at_24_khz_with_the_piper_voices_peak(hibari: HibariEngine) -> None:
+    [voice] = hibari.voices()
+    assert (voice.name, voice.language, voice.engine, voice.native_sample_rate) == (
+        "en_US-hibari-heart",
+        "en-US",
+        "hibari",
+        24000,
+    )
+    samples = hibari.synthesize("Your appointment is confirmed.", voice.name)
+    assert samples.dtype == np.float32
+    assert 0.8 < len(samples) / 24000 < 4.0
+    assert speech_seconds(samples, 24000) > 0.5
+    assert np.abs(samples).max() == pytest.approx(0.9, abs=1e-3)
+
+
+def test_hibari_gives_the_same_audio_for_the_same_text(hibari: HibariEngine) -> None:
+    """Cached and fresh audio of a sentence must match, so hibari's noise is seeded."""
+    first = hibari.synthesize("See you on Monday.", "en_US-hibari-heart")
+    assert np.array_equal(first, hibari.synthesize("See you on Monday.", "en_US-hibari-heart"))
+
+
+def test_hibari_reads_brackets_as_text_not_as_phonemes(hibari: HibariEngine) -> None:
+    """hibari itself would speak "[words](/ə/)" as the one phoneme ə."""
+    samples = hibari.synthesize("[Hello there, how are you today](/ə/)", "en_US-hibari-heart")
+    assert speech_seconds(samples, 24000) > 0.8
+
+
+def test_hibari_fingerprint_names_the_package_voice_and_settings(hibari: HibariEngine) -> None:
+    fingerprint = hibari.fingerprint("en_US-hibari-heart")
+    assert fingerprint.startswith("hibari-tts 0.2.1; en_US-hibari-heart; ")
+    assert fingerprint.endswith("; peak=0.9; seed=0")
+
+
+def test_hibari_comes_first_and_can_be_switched_off() -> None:
+    settings = TtsSettings(espeak_voices="")
+    assert [engine.name for engine in load_engines(settings)] == ["hibari", "piper"]
+    settings = TtsSettings(espeak_voices="", hibari_voice=False)
+    assert [engine.name for engine in load_engines(settings)] == ["piper"]
 
 
 def test_piper_fingerprint_names_the_engine_and_the_model(piper: PiperEngine) -> None:
