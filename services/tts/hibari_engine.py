@@ -1,12 +1,12 @@
 """The fast English engine: hibari's "heart" voice (a 7.9 MB network distilled from Kokoro-82M's af_heart).
 
 The voice ships inside the ``hibari-tts`` wheel (its other voices download on first
-use, which an offline cluster cannot do, so only "heart" is offered). A sentence
-takes ~55 ms on one core where the piper voice takes ~500 ms, which is what a
-reply's first audio waits for; its words were recognized at least as well as
-piper's (bench/tts_bench.py). One single-threaded onnxruntime session serves
-every worker (``run`` is thread-safe); the grapheme-to-phoneme step is not
-known to be, so it runs under a lock (about 1 ms a sentence).
+use, which an offline cluster cannot do, so only "heart" is offered). A
+121-character sentence takes ~55 ms on one core where the piper voice takes
+~500 ms, and a reply's first audio waits for its first sentence; Whisper also
+understands it better (bench/tts_bench.py). One single-threaded onnxruntime
+session serves every worker (``run`` is thread-safe); the grapheme-to-phoneme
+step is not known to be, so it runs under a lock (about 1 ms a sentence).
 """
 
 from __future__ import annotations
