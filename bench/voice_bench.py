@@ -12,12 +12,14 @@ times come from the gateway's ``audio_start`` / ``timings`` events. Heard to the
 end, replies are also checked for stalls: reply audio that arrived after all the
 audio before it would have been played (a gap the caller hears).
 
-The clips are run at 1, 2, 5, 10 and 15 concurrent conversations (all clips at
-each level, spread over the conversations) to find where latency saturates. The
-conversations start at random times within ``--arrivals-s`` (10 s, about one
-turn, as independent calls would); ``--arrivals-s 1`` measures a thundering herd.
+The clips are run at 1, 2, 5, 10, 15, 20 and 30 concurrent conversations (all clips
+at each level, spread over the conversations) to find where latency saturates; the
+started stack admits them all (a deployment's stt admits 16 streams per pod and
+scales out). The conversations start at random times within ``--arrivals-s`` (10 s,
+about one turn, as independent calls would); ``--arrivals-s 1`` measures a
+thundering herd.
 
-    python bench/voice_bench.py [--levels 1,2,5,10,15] [--clips N] [--endpoint-silence-ms MS]
+    python bench/voice_bench.py [--levels 1,2,5,10,15,20,30] [--clips N] [--endpoint-silence-ms MS]
                                 [--curves cold,warm] [--no-draft-replies] [--arrivals-s S] [--seed N]
                                 [--url URL --api-key KEY] [--out PATH]
 
@@ -336,7 +338,7 @@ async def measure(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--levels", default="1,2,5,10,15", help="Concurrent conversations, comma-separated")
+    parser.add_argument("--levels", default="1,2,5,10,15,20,30", help="Concurrent conversations, comma-separated")
     parser.add_argument("--clips", type=int, default=None, help="Use only the first N clips")
     parser.add_argument("--url", default=None, help="Gateway of a running stack (default: start one)")
     parser.add_argument("--api-key", default=os.environ.get("VA_API_KEY"), help="API key for --url")
@@ -379,6 +381,8 @@ def main() -> None:
                 "VA_API_KEYS": f"bench:{hash_key(key)}",
                 "VA_RATE_LIMIT_PER_MINUTE": "0",
                 "VA_MAX_CONCURRENT_SESSIONS_PER_KEY": str(max(levels) + 5),
+                # One stt process admits 16 streams; above that the curve measures the cores, not admission.
+                "VA_STT_MAX_STREAMS": str(max(levels) + 5),
                 "VA_ENDPOINT_SILENCE_MS": str(args.endpoint_silence_ms),
                 "VA_DRAFT_REPLIES": str(not args.no_draft_replies).lower(),
             }
