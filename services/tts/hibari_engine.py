@@ -17,23 +17,15 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-import onnxruntime
 from hibari import Hibari
 
+from services.tts.onnx_session import cpu_session
+from services.tts.piper_engine import SYNTHESIS
 from services.tts.voices import VoiceInfo
 
 VOICE = VoiceInfo("en_US-hibari-heart", "en-US", "hibari", 24_000)
-PEAK = 0.9  # the same peak as the piper voice: replies mixing voices keep one loudness
+PEAK = SYNTHESIS.volume  # the piper voice's peak: replies mixing voices keep one loudness
 SEED = 0  # fixes hibari's noise component: the same text gives the same audio (and cache entry)
-
-
-def _session(model: Path, allow_spinning: bool) -> onnxruntime.InferenceSession:
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if allow_spinning else "0")
-    return onnxruntime.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
 
 
 def _fingerprint(model: Path) -> str:
@@ -47,7 +39,7 @@ class HibariEngine:
     def __init__(self, allow_spinning: bool = False) -> None:
         self._tts = Hibari()  # the default voice, "heart": inside the package
         model = Path(self._tts.model_path)
-        self._tts.sess = _session(model, allow_spinning)
+        self._tts.sess = cpu_session(model, 1, 1, allow_spinning)
         self._fingerprint = _fingerprint(model)
         self._phonemizing = threading.Lock()
 

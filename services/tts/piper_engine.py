@@ -22,10 +22,10 @@ from importlib import metadata, resources
 from pathlib import Path
 
 import numpy as np
-import onnxruntime
 from piper.config import PiperConfig, SynthesisConfig
 from piper.voice import PiperVoice
 
+from services.tts.onnx_session import cpu_session
 from services.tts.voices import VoiceInfo, language_tag
 
 log = logging.getLogger(__name__)
@@ -100,26 +100,14 @@ class PiperEngine:
             log.info("piper voice loaded", extra={"voice": loaded.info.name, "model": str(model.onnx)})
 
     @staticmethod
-    def _session(
-        model: PiperModel, intra_op_threads: int, inter_op_threads: int, allow_spinning: bool
-    ) -> onnxruntime.InferenceSession:
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = intra_op_threads
-        options.inter_op_num_threads = inter_op_threads
-        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if allow_spinning else "0")
-        return onnxruntime.InferenceSession(str(model.onnx), sess_options=options, providers=["CPUExecutionProvider"])
-
-    @staticmethod
     def _load(model: PiperModel, intra_op_threads: int, inter_op_threads: int, allow_spinning: bool) -> _LoadedVoice:
         raw_config = json.loads(model.config.read_text(encoding="utf-8"))
         config = PiperConfig.from_dict(raw_config)
-        session = PiperEngine._session(model, intra_op_threads, inter_op_threads, allow_spinning)
+        session = cpu_session(model.onnx, intra_op_threads, inter_op_threads, allow_spinning)
         solo = PiperVoice(session=session, config=config)
         crowded = solo
         if intra_op_threads > 1:
-            crowded = PiperVoice(session=PiperEngine._session(model, 1, 1, allow_spinning), config=config)
+            crowded = PiperVoice(session=cpu_session(model.onnx, 1, 1, allow_spinning), config=config)
         language = raw_config.get("language", {}).get("code") or config.espeak_voice
         info = VoiceInfo(model.name, language_tag(language), PiperEngine.name, config.sample_rate)
         return _LoadedVoice(info, solo, crowded, _fingerprint(model))
