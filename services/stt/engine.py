@@ -12,6 +12,7 @@ import numpy as np
 
 from services.common.errors import InvalidInput, ResourceExhausted
 from services.stt.audio import TARGET_RATE, StreamResampler, decode_container, decode_raw_pcm16
+from services.stt.bandwidth import NarrowbandRouter
 from services.stt.config import SttSettings
 from services.stt.decoder import DecodePool
 from services.stt.endpointing import EndpointConfig
@@ -34,10 +35,12 @@ class FileTranscript:
 
 
 def load_recognizer(settings: SttSettings) -> Recognizer:
-    """The configured Whisper model, behind a cascade to the fallback model if one is set."""
+    """The configured Whisper model, behind a cascade to the fallback model and a router of
+    telephone-band finals to the narrowband model, for those that are set (each model loads once)."""
     options = DecodeOptions(
         beam_size=settings.stt_beam_size, min_window_s=settings.stt_min_window_s, prompt=settings.stt_prompt
     )
+    strong_models: dict[str, WhisperRecognizer] = {}
 
     def whisper(model: str, draft_nice: int | None) -> WhisperRecognizer:
         return WhisperRecognizer(
@@ -49,11 +52,19 @@ def load_recognizer(settings: SttSettings) -> Recognizer:
             draft_nice=draft_nice,
         )
 
-    fast = whisper(settings.stt_model, settings.stt_partial_nice)
-    if not settings.stt_fallback_model:
-        return fast
-    strong = whisper(settings.stt_fallback_model, None)  # never decodes drafts
-    return CascadeRecognizer(fast, strong, settings.stt_fallback_confidence)
+    def strong(model: str) -> WhisperRecognizer:
+        if model not in strong_models:
+            strong_models[model] = whisper(model, None)  # never decodes drafts
+        return strong_models[model]
+
+    recognizer: Recognizer = whisper(settings.stt_model, settings.stt_partial_nice)
+    if settings.stt_fallback_model:
+        recognizer = CascadeRecognizer(
+            recognizer, strong(settings.stt_fallback_model), settings.stt_fallback_confidence
+        )
+    if settings.stt_narrowband_model and settings.stt_narrowband_model != settings.stt_model:
+        recognizer = NarrowbandRouter(recognizer, strong(settings.stt_narrowband_model))
+    return recognizer
 
 
 class SpeechEngine:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
@@ -15,6 +16,7 @@ import soxr
 from voiceagent.v1 import common_pb2, stt_pb2
 from voiceagent.v1.stt_pb2_grpc import SpeechToTextStub as Stub
 
+from services.stack.processes import free_port
 from services.stt.wer import word_errors
 from tests.support.speech import pcm16, silence, speech
 
@@ -26,10 +28,16 @@ CHUNK_MS = 100
 
 
 @pytest.fixture(scope="module")
-def address(start_service: Callable[..., str]) -> str:
+def metrics_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def address(start_service: Callable[..., str], metrics_port: int) -> str:
     """An unthrottled server (clients may stream faster than real time) with short limits."""
     return start_service(
         "stt",
+        VA_METRICS_PORT=str(metrics_port),
         VA_STT_RATE_LIMIT="off",
         VA_STT_IDLE_TIMEOUT_S="2",
         VA_STT_MAX_STREAM_S="20",
@@ -140,12 +148,25 @@ async def test_tentative_results_come_during_the_hangover_and_match_the_final(
     assert {stage.stage for stage in tentative.timing.stages} == {"queue", "decode"}
 
 
-@pytest.mark.parametrize("rate", [8000, 48000])
-async def test_other_sample_rates_are_resampled(stub: Stub, first_audio: np.ndarray, rate: int) -> None:
+async def narrowband_finals(metrics_port: int) -> float:
+    metrics = await asyncio.to_thread(
+        lambda: urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
+    )
+    [line] = [line for line in metrics.splitlines() if line.startswith("voiceagent_stt_narrowband_finals_total ")]
+    return float(line.split()[1])
+
+
+@pytest.mark.parametrize(("rate", "narrowband"), [(8000, 1), (16000, 0), (48000, 0)])
+async def test_phone_calls_at_8khz_are_decoded_by_the_narrowband_model(
+    stub: Stub, metrics_port: int, first_audio: np.ndarray, rate: int, narrowband: int
+) -> None:
+    """Every rate is resampled and heard; only the 8 kHz call's final goes to Whisper base."""
+    before = await narrowband_finals(metrics_port)
     requests = [config(rate=rate, disable_partials=True), *audio_requests(first_audio, rate)]
     responses = await stream(stub, paced(requests))
     assert [r.WhichOneof("event") for r in responses] == ["speech_started", "speech_ended", "final"]
     assert_heard(FIRST, responses[-1].final.text)
+    assert await narrowband_finals(metrics_port) == before + narrowband
 
 
 async def test_one_stream_carries_several_utterances(

