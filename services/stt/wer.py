@@ -13,7 +13,8 @@ reading conventions, not fitted to any data set:
 - any other number is read as a cardinal; ``1st``/``14th`` become ordinals;
 - ``2:30`` and ``10.30`` become times (``two thirty``), other decimals ``x point y``;
 - hyphens split words, except after a prefix of one or two letters (``wi-fi`` → ``wifi``);
--  ``p.m.`` becomes ``pm``, ``€``/``$``/``%`` become words.
+-  ``p.m.`` becomes ``pm``, ``€``/``$``/``%`` become words;
+- apostrophes go with the other punctuation (``master's`` = ``masters``, ``i'm`` → ``im``).
 """
 
 from __future__ import annotations
@@ -144,9 +145,8 @@ def normalize(text: str) -> str:
         if joined == text:
             break
         text = joined
-    text = re.sub(r"[^a-z' ]+", " ", text)
-    words = [word.strip("'") for word in text.split()]
-    return " ".join(word for word in words if word)
+    text = text.replace("'", "")
+    return " ".join(re.sub(r"[^a-z ]+", " ", text).split())
 
 
 def edit_distance(reference: Sequence[str], hypothesis: Sequence[str]) -> int:

@@ -54,7 +54,8 @@ def test_spoken_number(digits: str, words: str) -> None:
         ("really €75?", "really seventy five euros"),
         ("The Wi-Fi, e-mail and first-year", "the wifi email and first year"),
         ("K-O-W-A-L-S-K-I", "k o w a l s k i"),
-        ("I'd like 1,000 rooms", "i'd like one thousand rooms"),
+        ("I'd like 1,000 rooms", "id like one thousand rooms"),
+        ("a master's program, 'ok'", "a masters program ok"),
     ],
 )
 def test_normalize(text: str, expected: str) -> None:
