@@ -424,7 +424,7 @@ def main() -> None:
             "model": f"{server.stt_model}, {server.stt_compute_type}{models}",
             "window": f"features padded to >= {server.stt_min_window_s} s",
             "decoding": f"finals beam {server.stt_beam_size}, partials greedy on a 1 s-rounded window; "
-            "<= 5 tokens/s + 8, no_repeat_ngram_size=3",
+            "<= 8 tokens/s + 10, no_repeat_ngram_size=3",
             "prompt": server.stt_prompt or "none",
             "server": f"{workers} decode workers x {threads} thread, Silero VAD, hangover 500 ms, "
             "speculative decode 96 ms into a pause, partials every 500 ms (best effort)",

@@ -15,7 +15,7 @@ from services.common.errors import BackendUnavailable, InvalidInput
 from services.common.priority import MAX_NICE
 from services.stt.models import locate_model
 from services.stt.recognizer import CascadeRecognizer, DecodeOptions, Recognition, WhisperRecognizer
-from services.stt.wer import word_errors
+from services.stt.wer import normalize, word_errors
 from tests.support.speech import speech
 
 
@@ -30,6 +30,12 @@ def test_it_transcribes_a_clear_sentence(recognizer: WhisperRecognizer) -> None:
     errors, _ = word_errors(text, result.text)
     assert errors <= 1, result.text
     assert 0.5 < result.confidence <= 1.0
+
+
+def test_a_spelled_name_is_heard_to_its_last_letter(recognizer: WhisperRecognizer) -> None:
+    """A cap of 5 tokens per second of audio ended this one at "K-O-W-A-L-S-K"."""
+    result = recognizer.transcribe(speech("My surname is Kowalski, K, O, W, A, L, S, K, I.", tail_s=0.1), "en")
+    assert normalize(result.text).endswith("k o w a l s k i"), result.text
 
 
 def test_a_draft_decode_uses_a_shorter_window(recognizer: WhisperRecognizer) -> None:
