@@ -43,7 +43,7 @@ class SttSettings(ServiceSettings):
     stt_narrowband_model: str = Field(
         "base",
         description="Whisper model that decodes telephone-band finals (no power above 4.2 kHz: 8 kHz calls); "
-        "tiny.en loses about half their words, base about a quarter; empty: VA_STT_MODEL decodes them too",
+        "tiny.en loses about half their words, base under a third; empty: VA_STT_MODEL decodes them too",
     )
     stt_vad_hop_ms: Literal[8, 16, 32] = Field(
         16,
