@@ -1,8 +1,8 @@
 """Telephone-band utterances go to a recognizer that copes with them.
 
 A phone line carries 300-3400 Hz (8 kHz sampling), and Whisper tiny.en loses
-half of its words on such audio where the multilingual base model loses a
-quarter or less (see the bench). An utterance is narrowband when (almost) none
+about half of its words on such audio where the multilingual base model loses
+under a third (see the bench). An utterance is narrowband when (almost) none
 of its power lies above :data:`CUTOFF_HZ`: an 8 kHz stream resampled to 16 kHz,
 or a 16 kHz stream fed from a phone gateway. On the dev clips the wideband
 renditions put -27 to -12 dB of their power up there and the telephone ones
