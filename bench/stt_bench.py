@@ -25,9 +25,10 @@ digits as spoken words).
 4. VAD cost per 32 ms of audio (one thread; the service scores a 32 ms window every 16 ms by default) and the
    decode real-time factor.
 
-``--quick``: only tiny.en beam 5 alone and with base for telephone-band finals, and the 4-lane streaming pass; prints
-the report instead of writing it. The streamed server takes ``VA_STT_*`` from the environment (e.g.
-``VA_STT_FALLBACK_MODEL=base`` to stream with the cascade).
+``--quick``: only tiny.en beam 5 alone and with base for telephone-band finals, and the 4-lane
+streaming pass; prints the report instead of writing it. The streamed server takes ``VA_STT_*``
+from the environment (e.g. ``VA_STT_FALLBACK_MODEL=base`` to stream with the cascade,
+``VA_STT_NARROWBAND_MODEL=`` to stream with tiny.en alone).
 
 The machine has 2 cores shared with other engineers' work: timings are noisy.
 """
