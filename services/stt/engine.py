@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -40,7 +41,6 @@ def load_recognizer(settings: SttSettings) -> Recognizer:
     options = DecodeOptions(
         beam_size=settings.stt_beam_size, min_window_s=settings.stt_min_window_s, prompt=settings.stt_prompt
     )
-    strong_models: dict[str, WhisperRecognizer] = {}
 
     def whisper(model: str, draft_nice: int | None) -> WhisperRecognizer:
         return WhisperRecognizer(
@@ -52,10 +52,9 @@ def load_recognizer(settings: SttSettings) -> Recognizer:
             draft_nice=draft_nice,
         )
 
+    @functools.cache
     def strong(model: str) -> WhisperRecognizer:
-        if model not in strong_models:
-            strong_models[model] = whisper(model, None)  # never decodes drafts
-        return strong_models[model]
+        return whisper(model, None)  # never decodes drafts
 
     recognizer: Recognizer = whisper(settings.stt_model, settings.stt_partial_nice)
     if settings.stt_fallback_model:

@@ -9,8 +9,9 @@ re-read utterances ("perfect, thank you. perfect."), while 10 s matched the
 Generation is capped by duration (``tokens_per_second``) and guarded against
 loops with ``no_repeat_ngram_size``. The cap is 8 tokens per second of audio + 10:
 at 5 + 8 beam search ended spelled names and digits early ("K-O-W-A-L-S-K-",
-"I'm a first year" without "student"), which cost ~1 point of WER on the dev clips. Finals use beam search (5): on the dev clips
-it cut the WER from ~21% to ~18% for ~20% more decode time (the encoder dominates).
+"I'm a first year" without "student"), which cost ~1 point of WER on the dev
+clips. Finals use beam search (5): on the dev clips it cut the WER from ~21% to
+~18% for ~20% more decode time (the encoder dominates).
 
 A domain prompt (Whisper's ``<|startofprev|>`` context, like faster-whisper's
 ``initial_prompt``) names the tenant and its vocabulary: it helps most on odd

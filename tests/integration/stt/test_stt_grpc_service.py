@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
@@ -18,6 +17,7 @@ from voiceagent.v1.stt_pb2_grpc import SpeechToTextStub as Stub
 
 from services.stack.processes import free_port
 from services.stt.wer import word_errors
+from tests.support.metrics import scrape_metrics
 from tests.support.speech import pcm16, silence, speech
 
 pytestmark = pytest.mark.integration
@@ -149,9 +149,7 @@ async def test_tentative_results_come_during_the_hangover_and_match_the_final(
 
 
 async def narrowband_finals(metrics_port: int) -> float:
-    metrics = await asyncio.to_thread(
-        lambda: urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
-    )
+    metrics = await scrape_metrics(metrics_port)
     [line] = [line for line in metrics.splitlines() if line.startswith("voiceagent_stt_narrowband_finals_total ")]
     return float(line.split()[1])
 

@@ -18,6 +18,7 @@ from voiceagent.v1.tts_pb2_grpc import TextToSpeechStub as Stub
 
 from services.stack.backends import BackendEndpoints
 from services.stack.processes import free_port
+from tests.support.metrics import scrape_metrics
 
 pytestmark = pytest.mark.integration
 AGENT = "it/tts-grpc"
@@ -249,8 +250,6 @@ async def test_without_object_storage_streams_work_and_urls_are_unavailable(star
             await stub.SynthesizeToUrl(tts_pb2.SynthesizeRequest(text="Hello."), timeout=30)
         assert error.value.code() == grpc.StatusCode.UNAVAILABLE
         assert "object storage is unavailable" in (error.value.details() or "")
-    metrics = await asyncio.to_thread(
-        lambda: urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
-    )
+    metrics = await scrape_metrics(metrics_port)
     assert 'voiceagent_tts_cache_errors_total{operation="connect"}' in metrics
     assert 'voiceagent_cache_lookups_total{cache="audio",component="tts",result="unavailable"} 3.0' in metrics
