@@ -19,7 +19,8 @@ digits as spoken words).
    - endpoint -> final: final arrival - speech_ended arrival (the hangover confirmed the end);
    - end of speech -> final: final arrival - the moment the last speech sample was spoken
      (includes the 500 ms hangover).
-   A second pass streams 20 clips one at a time for uncontended latencies.
+   A second pass streams 20 clips one at a time for uncontended latencies, then again at 8 kHz (what
+   a phone gateway sends) and at 48 kHz (a browser), which the service resamples to 16 kHz.
 3. Capacity: N concurrent real-time streams with partials (each lane streams 3 clips), N = 2, 4, 8,
    12, 16, 24; the largest N whose p95 endpoint -> final and end of speech -> final stay under 1 s.
 4. VAD cost per 32 ms of audio (one thread; the service scores a 32 ms window every 16 ms by default) and the
@@ -54,6 +55,7 @@ from typing import Any
 import grpc
 import numpy as np
 import soundfile
+import soxr
 from voiceagent.v1 import common_pb2, stt_pb2
 from voiceagent.v1.stt_pb2_grpc import SpeechToTextStub
 
@@ -72,6 +74,7 @@ CHUNK_S = 0.02
 PIPER, ROBOTIC = ("piper-joe", "piper-joe-pink-snr15"), ("espeak-en-us", "espeak-en-gb-f3", "espeak-en-us-tel8k")
 WER_TARGETS = {**dict.fromkeys(PIPER, 0.05), **dict.fromkeys(ROBOTIC, 0.15)}
 CAPACITY_LEVELS = (2, 4, 8, 12, 16, 24)
+INPUT_RATES = (8_000, 48_000)  # a phone gateway's and a browser's; the service resamples them to 16 kHz
 
 
 @dataclass(frozen=True)
@@ -244,14 +247,16 @@ def with_tail(clip: Clip) -> np.ndarray:
     return np.concatenate([clip.audio, tail])
 
 
-async def stream_clip(stub: SpeechToTextStub, clip: Clip, partials: bool) -> StreamResult:
+async def stream_clip(stub: SpeechToTextStub, clip: Clip, partials: bool, rate: int = RATE) -> StreamResult:
+    """Stream ``clip`` in real time at ``rate`` Hz (resampled from the file's 16 kHz first)."""
     loop = asyncio.get_running_loop()
-    audio = (np.clip(with_tail(clip), -1, 1) * 32767).astype("<i2").tobytes()
-    step = int(CHUNK_S * RATE) * 2
+    samples = with_tail(clip) if rate == RATE else soxr.resample(with_tail(clip), RATE, rate, quality="VHQ")
+    audio = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
+    step = int(CHUNK_S * rate) * 2
     origin = loop.time() + 0.05  # sample at t seconds is available at origin + t (its chunk's end)
 
     async def requests() -> AsyncIterator[stt_pb2.StreamingRecognizeRequest]:
-        audio_format = common_pb2.AudioFormat(encoding=common_pb2.PCM16, sample_rate_hz=RATE)
+        audio_format = common_pb2.AudioFormat(encoding=common_pb2.PCM16, sample_rate_hz=rate)
         yield stt_pb2.StreamingRecognizeRequest(
             config=stt_pb2.RecognitionConfig(
                 format=audio_format, language="en", session_id=f"bench-{clip.name}", disable_partials=not partials
@@ -284,12 +289,12 @@ async def stream_clip(stub: SpeechToTextStub, clip: Clip, partials: bool) -> Str
     return result
 
 
-async def run_lanes(address: str, lanes: list[list[Clip]], partials: bool) -> list[StreamResult]:
+async def run_lanes(address: str, lanes: list[list[Clip]], partials: bool, rate: int = RATE) -> list[StreamResult]:
     async with grpc.aio.insecure_channel(address) as channel:
         stub = SpeechToTextStub(channel)
 
         async def lane(clips: list[Clip]) -> list[StreamResult]:
-            return [await stream_clip(stub, clip, partials) for clip in clips]
+            return [await stream_clip(stub, clip, partials, rate) for clip in clips]
 
         per_lane = await asyncio.gather(*(lane(clips) for clips in lanes))
     return [result for results in per_lane for result in results]
@@ -399,6 +404,13 @@ def main() -> None:
             print("streaming: 20 clips, one at a time", flush=True)
             single = asyncio.run(run_lanes(address, [clips[::4]], partials=True))
             results["streaming_latency_1_stream"] = latency_summary(single)
+            for rate in INPUT_RATES:
+                print(f"streaming: the same 20 clips at {rate} Hz, one at a time", flush=True)
+                resampled = asyncio.run(run_lanes(address, [clips[::4]], partials=True, rate=rate))
+                results[f"streaming_1_stream_at_{rate}_hz"] = {
+                    **latency_summary(resampled),
+                    "wer": wer_table([(r.clip, " ".join(r.finals)) for r in resampled], with_targets=False),
+                }
             print("capacity", flush=True)
             results["capacity"] = capacity(address, clips)
     finally:
@@ -429,7 +441,7 @@ def main() -> None:
             "prompt": server.stt_prompt or "none",
             "server": f"{workers} decode workers x {threads} thread, Silero VAD, hangover 500 ms, "
             "speculative decode 96 ms into a pause, partials every 500 ms (best effort)",
-            "clients": "real time, 20 ms PCM16 chunks at 16 kHz",
+            "clients": "real time, 20 ms PCM16 chunks at 16 kHz (and 8 and 48 kHz where named)",
         },
         "results": results,
         "duration_s": round(time.perf_counter() - began, 1),

@@ -34,6 +34,21 @@ def test_stream_resampler_outputs_16k_in_any_chunking(rate: int) -> None:
     assert resampler.input_ms == pytest.approx(1000.0)
 
 
+@pytest.mark.parametrize("rate", [8000, 48000])
+def test_stream_resampler_hands_each_chunk_on_at_once(rate: int) -> None:
+    """Speech-started (barge-in) and every endpoint wait for whatever the resampler holds back."""
+    resampler = StreamResampler(rate)
+    data = pcm16(tone(rate, 2.0))
+    chunk_bytes = rate // 50 * 2  # 20 ms, as callers send
+    outputs = [resampler.push(data[i : i + chunk_bytes]) for i in range(0, len(data), chunk_bytes)]
+    held_back_ms = [20.0 * (k + 1) - total / 16 for k, total in enumerate(np.cumsum([len(out) for out in outputs]))]
+    assert max(held_back_ms) <= 8.0
+    heard = np.concatenate(outputs)
+    # what comes out is the same tone at 16 kHz, in time with the input
+    expected = tone(16_000, 2.0)[: len(heard)]
+    assert np.abs(heard[160:] - expected[160:]).max() < 0.01
+
+
 @pytest.mark.parametrize("rate", [11025, 22050, 44100, 0])
 def test_stream_resampler_rejects_other_rates(rate: int) -> None:
     with pytest.raises(InvalidInput, match="unsupported sample rate"):
