@@ -310,6 +310,12 @@ def spec_schema() -> Schema:
             ),
             "voice": string("TTS voice", default=spec.DEFAULT_VOICE, minLength=1, maxLength=128),
             "sttModel": string("Speech-to-text model", default=spec.DEFAULT_STT_MODEL, minLength=1, maxLength=128),
+            "sttVocabulary": string(
+                "Names and words callers say (the business, its people, services and places), given to the speech "
+                "recognizer as context; helps most with unusual voices and phone calls",
+                pattern=spec.NOT_BLANK,
+                maxLength=spec.MAX_STT_VOCABULARY,
+            ),
             "knowledgeBase": knowledge_base(),
             "backends": backends(),
             "components": obj(

@@ -30,6 +30,7 @@ HOST_PORT = r"^[A-Za-z0-9.-]+(:\d{1,5})?$"
 BUCKET = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 LANGUAGE = r"^[a-z]{2,3}$"
 IMAGE = r"^\S+$"
+NOT_BLANK = r"\S"
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -39,6 +40,7 @@ Quantity = str | int
 DEFAULT_LANGUAGE = "en"
 DEFAULT_VOICE = "en_US-hibari-heart"
 DEFAULT_STT_MODEL = "tiny.en"
+MAX_STT_VOCABULARY = 500  # characters; Whisper keeps the last 223 tokens of its context anyway
 DEFAULT_TIMEZONE = "Europe/Berlin"
 DEFAULT_MIN_REPLICAS = 1
 DEFAULT_MAX_REPLICAS = 3
@@ -247,6 +249,7 @@ class VoiceAgentSpec(Model):
     language: str = Field(DEFAULT_LANGUAGE, pattern=LANGUAGE)
     voice: str = Field(DEFAULT_VOICE, min_length=1, max_length=128)
     stt_model: str = Field(DEFAULT_STT_MODEL, min_length=1, max_length=128)
+    stt_vocabulary: str | None = Field(None, pattern=NOT_BLANK, max_length=MAX_STT_VOCABULARY)
     knowledge_base: KnowledgeBase | None = None
     backends: Backends
     components: Components = Components()

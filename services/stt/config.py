@@ -31,8 +31,9 @@ class SttSettings(ServiceSettings):
     )
     stt_prompt: str = Field(
         "",
-        description="Domain vocabulary given to Whisper as previous text (tenant name, topics); off by default: "
-        "it helps robotic voices but made the piper voice's 'at ten in the morning' 'attend in the morning'",
+        description="Domain vocabulary given to Whisper as previous text (tenant name, topics; the operator sets "
+        "it from a VoiceAgent's spec.sttVocabulary). On the dev clips it helps robotic and telephone voices but "
+        "can steer a natural one ('Perfect. Thank you. Perfect.')",
     )
     stt_fallback_model: str = Field(
         "", description="Stronger Whisper model (e.g. 'base') that re-decodes unsure finals; empty disables it"

@@ -118,6 +118,8 @@ def component_env(agent: meta.AgentRef, spec: VoiceAgentSpec, component: str) ->
         env += _gateway(agent, spec)
     elif component == "stt":
         env.append(value("VA_STT_MODEL", spec.stt_model))
+        if spec.stt_vocabulary is not None:
+            env.append(value("VA_STT_PROMPT", spec.stt_vocabulary))
     elif component == "intent" and spec.intents is not None:
         env.append(value("VA_INTENT_CONFIG_FILE", INTENTS_FILE))
     elif component == "rag":

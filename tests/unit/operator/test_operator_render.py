@@ -176,6 +176,7 @@ def test_env_contract(full: dict[str, Any]) -> None:
         assert gateway[f"VA_{component.upper()}_TARGET"] == f"dns:///dental-{component}-headless.clinic.svc:50051"
     assert gateway["VA_API_KEYS"] == {"secretKeyRef": {"name": "dental-api-keys", "key": "keys"}}
     assert env["stt"]["VA_STT_MODEL"] == "tiny.en"
+    assert env["stt"]["VA_STT_PROMPT"].startswith("Bright Smile Dental.")  # spec.sttVocabulary
     assert env["intent"]["VA_INTENT_CONFIG_FILE"] == "/etc/voiceagent/config/intents.yaml"
     assert env["fsm"]["VA_MONGO_URL"] == {"secretKeyRef": {"name": "dental-backends", "key": "mongodb-url"}}
     assert env["fsm"]["VA_BOOKING_RULES_FILE"] == "/etc/voiceagent/config/booking.yaml"
@@ -225,6 +226,11 @@ def test_the_embedding_model_reaches_rag_and_its_change_needs_a_reindex(minimal:
     source = kb_source(e5)
     assert source is not None and source == kb_source(minilm)
     assert kb_revision(e5, source, None) != kb_revision(minilm, source, None)
+
+
+def test_without_a_vocabulary_the_recognizer_gets_no_prompt(minimal: dict[str, Any]) -> None:
+    stt = env_of(by_key(rendered(minimal))["Deployment", "leibniz-stt"])
+    assert stt["VA_STT_MODEL"] == "tiny.en" and "VA_STT_PROMPT" not in stt
 
 
 def test_disabled_component_has_no_children_and_no_target(minimal: dict[str, Any]) -> None:

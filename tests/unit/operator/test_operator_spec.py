@@ -81,6 +81,8 @@ def problems(minimal: dict[str, Any], change: dict[str, Any], name: str = "leibn
         ({"booking": {"days": ["monday"]}}, "spec.booking.days.0"),
         ({"components.tts.replicas": 1000}, "spec.components.tts.replicas"),
         ({"language": "English"}, "spec.language"),
+        ({"sttVocabulary": "  "}, "spec.sttVocabulary"),
+        ({"sttVocabulary": "word " * 101}, "spec.sttVocabulary"),
         ({"backends": None}, "spec.backends: Field required"),
     ],
 )
