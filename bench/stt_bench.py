@@ -301,6 +301,11 @@ async def run_lanes(address: str, lanes: list[list[Clip]], partials: bool, rate:
     return [result for results in per_lane for result in results]
 
 
+def streaming_wer(results: list[StreamResult], with_targets: bool) -> dict[str, Any]:
+    """WER of each stream's finals, joined, against its clip's transcript."""
+    return wer_table([(r.clip, " ".join(r.finals)) for r in results], with_targets)
+
+
 def latency_summary(results: list[StreamResult]) -> dict[str, Any]:
     started = [r.speech_started_ms for r in results if r.speech_started_ms is not None]
     endpoint = [ms for r in results for ms in r.endpoint_to_final_ms]
@@ -401,7 +406,7 @@ def main() -> None:
         print("streaming: 80 clips, 4 real-time lanes", flush=True)
         lanes = [clips[lane::4] for lane in range(4)]
         streamed = asyncio.run(run_lanes(address, lanes, partials=True))
-        results["streaming_wer"] = wer_table([(r.clip, " ".join(r.finals)) for r in streamed], with_targets=True)
+        results["streaming_wer"] = streaming_wer(streamed, with_targets=True)
         results["streaming_latency_4_streams"] = latency_summary(streamed)
         if not quick:
             print("streaming: 20 clips, one at a time", flush=True)
@@ -412,7 +417,7 @@ def main() -> None:
                 resampled = asyncio.run(run_lanes(address, [clips[::4]], partials=True, rate=rate))
                 results[f"streaming_1_stream_at_{rate}_hz"] = {
                     **latency_summary(resampled),
-                    "wer": wer_table([(r.clip, " ".join(r.finals)) for r in resampled], with_targets=False),
+                    "wer": streaming_wer(resampled, with_targets=False),
                 }
             print("capacity", flush=True)
             results["capacity"] = capacity(address, clips)
@@ -423,9 +428,7 @@ def main() -> None:
         process, address = start_server(workers, threads, VA_STT_PROMPT=TENANT_PROMPT)
         try:
             streamed = asyncio.run(run_lanes(address, lanes, partials=True))
-            results["streaming_wer_with_tenant_vocabulary"] = wer_table(
-                [(r.clip, " ".join(r.finals)) for r in streamed], with_targets=True
-            )
+            results["streaming_wer_with_tenant_vocabulary"] = streaming_wer(streamed, with_targets=True)
         finally:
             process.stop()
     results["decode_real_time_factor"] = results["recognizer_variants"][DEFAULT_VARIANT]["real_time_factor"]

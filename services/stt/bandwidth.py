@@ -16,9 +16,8 @@ import math
 import numpy as np
 
 from services.stt.metrics import NARROWBAND_FINALS
-from services.stt.recognizer import Recognition, Recognizer
+from services.stt.recognizer import SAMPLE_RATE, Recognition, Recognizer
 
-SAMPLE_RATE = 16_000
 CUTOFF_HZ = 4_200  # above an 8 kHz line's Nyquist frequency and its resampler's transition band
 NARROWBAND_DB = -50.0
 
