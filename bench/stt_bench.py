@@ -5,12 +5,13 @@ Word error rates normalize both sides the same way (``services.stt.wer``: lowerc
 digits as spoken words).
 
 1. Recognizer variants (whole clips, one decode each, 1 worker x 2 threads, built like the service
-   builds them): WER per rendition and decode time for tiny.en alone with a 1 s-rounded, 10 s (the
-   default) and 30 s window, greedy, and with beam search (5), with and without the tenant prompt; the
+   builds them): WER per rendition and decode time for Whisper tiny.en alone with a 1 s-rounded, 10 s
+   and 30 s window, greedy, and with beam search (5), with and without the tenant prompt; the
    multilingual Whisper base (beam 5) with and without the prompt; a cascade (tiny.en finals below
-   confidence 0.55 decoded again by base); and the default, tiny.en with telephone-band finals decoded
-   by base (``VA_STT_NARROWBAND_MODEL``): numbers to choose with. ``finals_below_confidence_0.55``
-   counts a variant's own unsure results (for tiny.en: what the cascade would re-decode).
+   confidence 0.55 decoded again by base); tiny.en with telephone-band finals decoded by base (the
+   default before Moonshine); Moonshine base alone; and the default, Moonshine base with
+   telephone-band finals decoded by Whisper base (``VA_STT_NARROWBAND_MODEL``): numbers to choose
+   with. ``finals_below_confidence_0.55`` counts a variant's own unsure results.
 2. Streaming, the real service process over real gRPC, real-time clients (20 ms chunks sent when
    they would have been spoken, 0.6 s of the clip's own tail appended so the hangover can end every
    clip): all 80 clips over 4 concurrent lanes. WER of the finals per rendition; latencies measured
@@ -27,10 +28,10 @@ digits as spoken words).
 4. VAD cost per 32 ms of audio (one thread; the service scores a 32 ms window every 16 ms by default) and the
    decode real-time factor.
 
-``--quick``: only tiny.en beam 5 alone and with base for telephone-band finals, and the 4-lane
-streaming pass; prints the report instead of writing it. The streamed server takes ``VA_STT_*``
+``--quick``: only the default recognizer and tiny.en with base for telephone-band finals, and the
+4-lane streaming pass; prints the report instead of writing it. The streamed server takes ``VA_STT_*``
 from the environment (e.g. ``VA_STT_FALLBACK_MODEL=base`` to stream with the cascade,
-``VA_STT_NARROWBAND_MODEL=`` to stream with tiny.en alone).
+``VA_STT_MODEL=tiny.en`` to stream with the former default).
 
 The machine has 2 cores shared with other engineers' work: timings are noisy.
 """
@@ -64,6 +65,7 @@ from services.stack.health import grpc_serving
 from services.stack.processes import ManagedProcess, free_port, wait_until
 from services.stt.config import SttSettings
 from services.stt.engine import load_recognizer
+from services.stt.models import MOONSHINE_BASE
 from services.stt.vad import FRAME_SAMPLES, FrameScorer, SileroVad, VadStream
 from services.stt.wer import word_errors
 
@@ -139,7 +141,7 @@ def wer_table(pairs: Sequence[tuple[Clip, str]], with_targets: bool) -> dict[str
 # 1. recognizer variants ------------------------------------------------------------------------------
 
 
-DEFAULT_VARIANT = "tiny.en_window_10s_beam_5_narrowband_base"
+DEFAULT_VARIANT = "moonshine-base_narrowband_base"
 # A tenant prompt (VA_STT_PROMPT, set from a VoiceAgent's spec.sttVocabulary; none by default): the default
 # tenant's name and the words of its knowledge base and booking flow, not of any test data.
 TENANT_PROMPT = (
@@ -174,7 +176,9 @@ def variant_settings() -> dict[str, SttSettings]:
             "stt_fallback_model": "base",
             "stt_fallback_confidence": 0.55,
         },
-        DEFAULT_VARIANT: {**plain, "stt_narrowband_model": "base"},
+        "tiny.en_window_10s_beam_5_narrowband_base": {**plain, "stt_narrowband_model": "base"},
+        "moonshine-base": {**plain, "stt_model": "moonshine-base"},
+        DEFAULT_VARIANT: {**plain, "stt_model": "moonshine-base", "stt_narrowband_model": "base"},
     }
     return {name: SttSettings(**overrides) for name, overrides in variants.items()}
 
@@ -384,6 +388,16 @@ def capacity(address: str, clips: list[Clip]) -> dict[str, Any]:
     }
 
 
+def decoding_summary(server: SttSettings) -> str:
+    whisper = (
+        f"Whisper ({server.stt_compute_type}): features padded to >= {server.stt_min_window_s} s, finals beam "
+        f"{server.stt_beam_size}, partials greedy on a 1 s-rounded window, <= 8 tokens/s + 10, no_repeat_ngram_size=3"
+    )
+    if server.stt_model != MOONSHINE_BASE:
+        return whisper
+    return f"Moonshine (int8 weights): greedy, 0.5 s of silence appended, <= 8 tokens/s + 10; {whisper}"
+
+
 def main() -> None:
     quick = "--quick" in sys.argv[1:]
     began = time.perf_counter()
@@ -394,7 +408,7 @@ def main() -> None:
 
     print("recognizer variants", flush=True)
     results["recognizer_variants"] = recognizer_variants(
-        clips, (DEFAULT_VARIANT, "tiny.en_window_10s_beam_5") if quick else None
+        clips, (DEFAULT_VARIANT, "tiny.en_window_10s_beam_5_narrowband_base") if quick else None
     )
     if not quick:
         results["vad_cost_per_frame"] = vad_cost(clips)
@@ -450,10 +464,8 @@ def main() -> None:
             "note": "2 cores shared with other engineers' work: timings are noisy",
         },
         "config": {
-            "model": f"{server.stt_model}, {server.stt_compute_type}{models}",
-            "window": f"features padded to >= {server.stt_min_window_s} s",
-            "decoding": f"finals beam {server.stt_beam_size}, partials greedy on a 1 s-rounded window; "
-            "<= 8 tokens/s + 10, no_repeat_ngram_size=3",
+            "model": f"{server.stt_model}{models}",
+            "decoding": decoding_summary(server),
             "prompt": server.stt_prompt or "none",
             "server": f"{workers} decode workers x {threads} thread, Silero VAD, hangover 500 ms, "
             "speculative decode 96 ms into a pause, partials every 500 ms (best effort)",

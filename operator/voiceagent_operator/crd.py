@@ -309,10 +309,16 @@ def spec_schema() -> Schema:
                 "Agent language (BCP-47 primary tag)", pattern=spec.LANGUAGE, default=spec.DEFAULT_LANGUAGE
             ),
             "voice": string("TTS voice", default=spec.DEFAULT_VOICE, minLength=1, maxLength=128),
-            "sttModel": string("Speech-to-text model", default=spec.DEFAULT_STT_MODEL, minLength=1, maxLength=128),
+            "sttModel": string(
+                "Speech-to-text model: moonshine-base (English), Whisper tiny.en (English) or base (multilingual)",
+                default=spec.DEFAULT_STT_MODEL,
+                minLength=1,
+                maxLength=128,
+            ),
             "sttVocabulary": string(
-                "Names and words callers say (the business, its people, services and places), given to the speech "
-                "recognizer as context; helps most with unusual voices and phone calls",
+                "Names and words callers say (the business, its people, services and places), given to the Whisper "
+                "models as context: telephone-band calls, or every call with sttModel tiny.en or base (moonshine-base "
+                "takes no context)",
                 pattern=spec.NOT_BLANK,
                 maxLength=spec.MAX_STT_VOCABULARY,
             ),

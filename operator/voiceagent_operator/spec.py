@@ -39,7 +39,8 @@ Quantity = str | int
 
 DEFAULT_LANGUAGE = "en"
 DEFAULT_VOICE = "en_US-hibari-heart"
-DEFAULT_STT_MODEL = "tiny.en"
+DEFAULT_STT_MODEL = "moonshine-base"
+ENGLISH_ONLY_STT_MODELS = ("moonshine-base", "tiny.en")  # the stt service's bundled models but multilingual 'base'
 MAX_STT_VOCABULARY = 500  # characters; Whisper keeps the last 223 tokens of its context anyway
 DEFAULT_TIMEZONE = "Europe/Berlin"
 DEFAULT_MIN_REPLICAS = 1
@@ -258,6 +259,14 @@ class VoiceAgentSpec(Model):
     api_keys_from: ValueFrom | None = None
     observability: Observability = Observability()
     network_policy: NetworkPolicySpec = NetworkPolicySpec()
+
+    @model_validator(mode="after")
+    def _stt_model_speaks_the_language(self) -> VoiceAgentSpec:
+        if self.language != "en" and self.stt_model in ENGLISH_ONLY_STT_MODELS:
+            raise ValueError(
+                f"sttModel {self.stt_model} understands English only; set sttModel: base for language {self.language!r}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _backends_for_components(self) -> VoiceAgentSpec:

@@ -13,7 +13,14 @@ class SttSettings(ServiceSettings):
     """stt service settings; see services/common/config.py for the shared fields."""
 
     stt_model: str = Field(
-        "tiny.en", description="Whisper model: 'tiny.en', 'base' (bundled) or a CTranslate2 model directory"
+        "moonshine-base",
+        description="Speech model: 'moonshine-base' (English), Whisper 'tiny.en' or 'base' (bundled), or a "
+        "CTranslate2 Whisper model directory",
+    )
+    stt_model_cache: str = Field(
+        "",
+        description="Directory of models prepared for this machine (Moonshine's int8 ONNX files, made from the "
+        "bundled package on the first start, ~8 s); empty: $XDG_CACHE_HOME/voiceagent or ~/.cache/voiceagent",
     )
     stt_compute_type: str = Field("int8", description="CTranslate2 compute type")
     stt_decode_workers: int = Field(2, ge=1, le=16, description="Decodes that run in parallel (inter_threads)")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -17,7 +19,9 @@ from services.stt.bandwidth import NarrowbandRouter
 from services.stt.config import SttSettings
 from services.stt.decoder import DecodePool
 from services.stt.endpointing import EndpointConfig
-from services.stt.models import locate_model
+from services.stt.models import MOONSHINE_BASE, locate_model
+from services.stt.moonshine import MoonshineRecognizer
+from services.stt.moonshine_model import prepared_moonshine_dir
 from services.stt.recognizer import CascadeRecognizer, DecodeOptions, Recognizer, WhisperRecognizer
 from services.stt.segmenter import Segmenter, UtteranceEnded
 from services.stt.session import StreamEvent, StreamingSession, StreamLimits, StreamOptions, TranscriptEvent
@@ -36,13 +40,16 @@ class FileTranscript:
 
 
 def load_recognizer(settings: SttSettings) -> Recognizer:
-    """The configured Whisper model, behind a cascade to the fallback model and a router of
+    """The configured model, behind a cascade to the fallback model and a router of
     telephone-band finals to the narrowband model, for those that are set (each model loads once)."""
     options = DecodeOptions(
         beam_size=settings.stt_beam_size, min_window_s=settings.stt_min_window_s, prompt=settings.stt_prompt
     )
 
-    def whisper(model: str, draft_nice: int | None) -> WhisperRecognizer:
+    def load(model: str, draft_nice: int | None) -> Recognizer:
+        if model == MOONSHINE_BASE:  # drafts run on the pool's lower-priority thread itself
+            model_dir = prepared_moonshine_dir(model_cache(settings))
+            return MoonshineRecognizer(model_dir, threads_per_worker=settings.stt_decode_threads)
         return WhisperRecognizer(
             locate_model(model),
             workers=settings.stt_decode_workers,
@@ -53,10 +60,10 @@ def load_recognizer(settings: SttSettings) -> Recognizer:
         )
 
     @functools.cache
-    def strong(model: str) -> WhisperRecognizer:
-        return whisper(model, None)  # never decodes drafts
+    def strong(model: str) -> Recognizer:
+        return load(model, None)  # never decodes drafts
 
-    recognizer: Recognizer = whisper(settings.stt_model, settings.stt_partial_nice)
+    recognizer = load(settings.stt_model, settings.stt_partial_nice)
     if settings.stt_fallback_model:
         recognizer = CascadeRecognizer(
             recognizer, strong(settings.stt_fallback_model), settings.stt_fallback_confidence
@@ -64,6 +71,12 @@ def load_recognizer(settings: SttSettings) -> Recognizer:
     if settings.stt_narrowband_model and settings.stt_narrowband_model != settings.stt_model:
         recognizer = NarrowbandRouter(recognizer, strong(settings.stt_narrowband_model))
     return recognizer
+
+
+def model_cache(settings: SttSettings) -> Path:
+    if settings.stt_model_cache:
+        return Path(settings.stt_model_cache)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "voiceagent"
 
 
 class SpeechEngine:

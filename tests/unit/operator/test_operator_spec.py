@@ -81,6 +81,8 @@ def problems(minimal: dict[str, Any], change: dict[str, Any], name: str = "leibn
         ({"booking": {"days": ["monday"]}}, "spec.booking.days.0"),
         ({"components.tts.replicas": 1000}, "spec.components.tts.replicas"),
         ({"language": "English"}, "spec.language"),
+        ({"language": "de"}, "sttModel moonshine-base understands English only; set sttModel: base"),
+        ({"language": "de", "sttModel": "tiny.en"}, "sttModel tiny.en understands English only"),
         ({"sttVocabulary": "  "}, "spec.sttVocabulary"),
         ({"sttVocabulary": "word " * 101}, "spec.sttVocabulary"),
         ({"backends": None}, "spec.backends: Field required"),
@@ -88,6 +90,11 @@ def problems(minimal: dict[str, Any], change: dict[str, Any], name: str = "leibn
 )
 def test_invalid_specs_are_explained(minimal: dict[str, Any], change: dict[str, Any], expected: str) -> None:
     assert expected in problems(minimal, change)
+
+
+def test_another_language_takes_the_multilingual_model(minimal: dict[str, Any]) -> None:
+    spec = parse_spec("leibniz", {**minimal["spec"], "language": "de", "sttModel": "base"})
+    assert (spec.language, spec.stt_model) == ("de", "base")
 
 
 def test_a_disabled_component_needs_no_backend(minimal: dict[str, Any]) -> None:

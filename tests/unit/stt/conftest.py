@@ -25,7 +25,7 @@ class FakeRecognizer:
         with self._lock:
             self.calls.append((len(audio), draft))
         time.sleep(self.delay_s)
-        return Recognition(f"samples {len(audio)}", 0.9, 0.0)
+        return Recognition(f"samples {len(audio)}", 0.9)
 
     def supports_language(self, language: str) -> bool:
         return language == "en"

@@ -52,7 +52,7 @@ class Named:
 
     def transcribe(self, audio: np.ndarray, language: str, *, draft: bool = False) -> Recognition:
         self.drafts.append(draft)
-        return Recognition(self.name, 0.9, 0.0)
+        return Recognition(self.name, 0.9)
 
     def supports_language(self, language: str) -> bool:
         return language in self.languages

@@ -15,6 +15,7 @@ from services.common.errors import BackendUnavailable, InvalidInput, ResourceExh
 from services.stt.bandwidth import NarrowbandRouter
 from services.stt.config import SttSettings
 from services.stt.engine import SpeechEngine, load_recognizer
+from services.stt.moonshine import MoonshineRecognizer
 from services.stt.recognizer import CascadeRecognizer, WhisperRecognizer
 from services.stt.vad import SileroVad
 from tests.support.speech import pcm16, silence
@@ -108,24 +109,29 @@ async def test_bad_files_are_invalid_input(
 
 
 def test_the_recognizer_gets_the_prompt_and_an_unknown_model_fails_clearly() -> None:
-    recognizer = load_recognizer(SttSettings(stt_prompt="Leibniz University Institute", stt_narrowband_model=""))
+    settings = SttSettings(stt_model="tiny.en", stt_prompt="Leibniz University Institute", stt_narrowband_model="")
+    recognizer = load_recognizer(settings)
     assert isinstance(recognizer, WhisperRecognizer) and recognizer.options.prompt == "Leibniz University Institute"
+    with pytest.raises(BackendUnavailable, match="unknown STT model"):
+        load_recognizer(SttSettings(stt_model="huge-v9"))
     with pytest.raises(BackendUnavailable, match="unknown STT model"):
         load_recognizer(SttSettings(stt_fallback_model="huge-v9"))
     with pytest.raises(BackendUnavailable, match="unknown STT model"):
         load_recognizer(SttSettings(stt_narrowband_model="huge-v9"))
 
 
-def test_by_default_telephone_band_finals_go_to_whisper_base() -> None:
+def test_by_default_moonshine_decodes_and_telephone_band_finals_go_to_whisper_base() -> None:
     recognizer = load_recognizer(SttSettings())
     assert isinstance(recognizer, NarrowbandRouter)
-    assert isinstance(recognizer.wideband, WhisperRecognizer) and not recognizer.wideband.model.is_multilingual
+    assert isinstance(recognizer.wideband, MoonshineRecognizer)
     assert isinstance(recognizer.narrowband, WhisperRecognizer) and recognizer.narrowband.model.is_multilingual
     assert isinstance(load_recognizer(SttSettings(stt_model="base")), WhisperRecognizer)  # nothing to route to
 
 
 def test_a_fallback_model_makes_a_cascade_that_shares_the_narrowband_model() -> None:
-    settings = SttSettings(stt_fallback_model="base", stt_fallback_confidence=0.6, stt_prompt="Leibniz")
+    settings = SttSettings(
+        stt_model="tiny.en", stt_fallback_model="base", stt_fallback_confidence=0.6, stt_prompt="Leibniz"
+    )
     router = load_recognizer(settings)
     assert isinstance(router, NarrowbandRouter) and isinstance(router.wideband, CascadeRecognizer)
     cascade = router.wideband

@@ -108,7 +108,7 @@ class Scripted:
     """Collaborator fake: answers with a fixed recognition and counts its calls."""
 
     def __init__(self, text: str, confidence: float) -> None:
-        self.result = Recognition(text, confidence, 0.0)
+        self.result = Recognition(text, confidence)
         self.calls = 0
 
     def transcribe(self, audio: np.ndarray, language: str, *, draft: bool = False) -> Recognition:
