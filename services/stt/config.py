@@ -22,25 +22,29 @@ class SttSettings(ServiceSettings):
         description="Directory of models prepared for this machine (Moonshine's int8 ONNX files, made from the "
         "bundled package on the first start, ~8 s); empty: $XDG_CACHE_HOME/voiceagent or ~/.cache/voiceagent",
     )
-    stt_compute_type: str = Field("int8", description="CTranslate2 compute type")
-    stt_decode_workers: int = Field(2, ge=1, le=16, description="Decodes that run in parallel (inter_threads)")
-    stt_decode_threads: int = Field(1, ge=1, le=16, description="OpenMP threads per decode (intra_threads)")
+    stt_compute_type: str = Field("int8", description="CTranslate2 compute type of the Whisper models")
+    stt_decode_workers: int = Field(2, ge=1, le=16, description="Decodes that run in parallel")
+    stt_decode_threads: int = Field(
+        1, ge=1, le=16, description="Threads per decode (onnxruntime intra-op threads; CTranslate2 intra_threads)"
+    )
     stt_partial_nice: int = Field(
         10,
         ge=0,
         le=19,
-        description="Partials decode on their own model copy whose thread is this much nicer (Linux), so finals "
-        "win the CPU",
+        description="Partials decode on a thread this much nicer (Linux), so finals win the CPU (Whisper: on a "
+        "model copy of its own, whose threads inherit it)",
     )
-    stt_beam_size: int = Field(5, ge=1, le=10, description="Beam size of finals (1 = greedy; partials are greedy)")
+    stt_beam_size: int = Field(
+        5, ge=1, le=10, description="Beam size of Whisper finals (1 = greedy; partials and Moonshine are greedy)"
+    )
     stt_min_window_s: int = Field(
         10, ge=1, le=30, description="Shortest Whisper window in seconds (features are zero-padded to it)"
     )
     stt_prompt: str = Field(
         "",
-        description="Domain vocabulary given to Whisper as previous text (tenant name, topics; the operator sets "
-        "it from a VoiceAgent's spec.sttVocabulary). On the dev clips it helps robotic and telephone voices but "
-        "can steer a natural one ('Perfect. Thank you. Perfect.')",
+        description="Domain vocabulary given to the Whisper models as previous text (tenant name, topics; the "
+        "operator sets it from a VoiceAgent's spec.sttVocabulary; Moonshine takes none). On the dev clips it helps "
+        "robotic and telephone voices but can steer a natural one ('Perfect. Thank you. Perfect.')",
     )
     stt_fallback_model: str = Field(
         "", description="Stronger Whisper model (e.g. 'base') that re-decodes unsure finals; empty disables it"

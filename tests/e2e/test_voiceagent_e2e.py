@@ -89,8 +89,8 @@ async def test_spoken_booking_dialogue_books_the_appointment_in_mongodb(stack, s
     client = stack.client()
     session_id = client.create_session(now="2026-03-02T10:00:00")  # a Monday
     # Each turn as said first and as a caller would rephrase it if the agent asks again. The day
-    # comes with its date: piper's voice varies from call to call and tiny.en sometimes hears a
-    # clipped "Thursday" as "first day" (April 1st), and the explicit date outweighs it.
+    # comes with its date: piper's voice varies from call to call and a recognizer can hear a
+    # clipped "Thursday" as "first day" (April 1st; Whisper tiny.en did), and the explicit date outweighs it.
     turns = [
         ("I'd like to book an advising appointment.", "I want to book an advising appointment."),
         ("On Thursday, the fifth of March, please.", "This Thursday, the fifth of March."),
