@@ -45,6 +45,7 @@ def prepared_moonshine_dir(cache_root: Path) -> Path:
     Preparing takes ~8 s and ~1 GB at its peak, so it runs in a child process: the
     service's own memory never holds the intermediate models.
     """
+    moonshine_base_dir()  # a missing package is its own clear error, before any child process
     target = _target(cache_root)
     if not _is_prepared(target):
         child = subprocess.run([sys.executable, "-m", __name__, str(cache_root)], capture_output=True, text=True)

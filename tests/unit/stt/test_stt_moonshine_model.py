@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,13 @@ def test_an_unwritable_cache_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     with pytest.raises(BackendUnavailable, match=r"could not prepare the Moonshine model .* VA_STT_MODEL_CACHE"):
         prepared_moonshine_dir(blocker / "cache")
+
+
+def test_a_missing_model_package_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "moonshine_cpp" else find_spec(name, *a)
+    )
+    with pytest.raises(BackendUnavailable, match="pip install moonshine-cpp"):
+        prepared_moonshine_dir(tmp_path)
+    assert not any(tmp_path.iterdir())
