@@ -43,6 +43,17 @@ def test_empty_audio_and_silence_are_empty_transcripts(recognizer: MoonshineReco
     assert silence.text == "" and silence.confidence == 0.0
 
 
+def test_noises_that_fool_the_vad_are_empty_transcripts(recognizer: MoonshineRecognizer) -> None:
+    """A false barge-in (noise burst, mains hum) must not become a caller's turn; Whisper tiny.en hears the hum as 'you'."""
+    rng = np.random.default_rng(1)
+    spectrum = np.fft.rfft(rng.standard_normal(9600))
+    pink = np.fft.irfft(spectrum / np.sqrt(np.arange(1, len(spectrum) + 1)), 9600)
+    burst = np.concatenate([np.zeros(8000), 0.18 * pink / np.abs(pink).max(), np.zeros(4000)]).astype(np.float32)
+    hum = (0.1 * np.sin(2 * np.pi * 50 * np.arange(16_000) / 16_000)).astype(np.float32)
+    assert recognizer.transcribe(burst, "en").text == ""
+    assert recognizer.transcribe(hum, "en").text == ""
+
+
 def test_it_is_english_only(recognizer: MoonshineRecognizer) -> None:
     assert recognizer.supports_language("en") and not recognizer.supports_language("de")
     with pytest.raises(InvalidInput, match="'de' is not supported"):
