@@ -24,13 +24,8 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
-import onnx
-import onnxruntime
-from onnxruntime.quantization.matmul_nbits_quantizer import DefaultWeightOnlyQuantConfig, MatMulNBitsQuantizer
-
 from services.common.errors import BackendUnavailable
 from services.stt.models import moonshine_base_dir
-from services.stt.ort_format import onnx_from_ort_format
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +43,7 @@ def prepared_moonshine_dir(cache_root: Path) -> Path:
     moonshine_base_dir()  # a missing package is its own clear error, before any child process
     target = _target(cache_root)
     if not _is_prepared(target):
+        log.info("preparing Moonshine base for onnxruntime in %s (once, ~8 s)", target)
         child = subprocess.run([sys.executable, "-m", __name__, str(cache_root)], capture_output=True, text=True)
         if child.returncode != 0:
             reason = child.stderr.strip().splitlines()[-1] if child.stderr.strip() else f"exit {child.returncode}"
@@ -75,7 +71,6 @@ def _prepare_into(cache_root: Path) -> Path:
     cache_root.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".moonshine-", dir=cache_root))
     try:
-        log.info("preparing Moonshine base for onnxruntime in %s (once)", target)
         prepare(moonshine_base_dir(), scratch)
         scratch.chmod(0o755)  # mkdtemp's 0700 would hide it from a container's unprivileged user
         try:
@@ -90,6 +85,14 @@ def _prepare_into(cache_root: Path) -> Path:
 
 def prepare(source: Path, target: Path) -> None:
     """Write ``encoder.onnx``, ``decoder.onnx`` and the tokenizer of the package's model to ``target``."""
+    # Imported here, in the child process only: the quantizer's module configures the root logger
+    # (INFO, its own format) when imported, which would garble the service's JSON logs.
+    import onnx
+    import onnxruntime
+    from onnxruntime.quantization.matmul_nbits_quantizer import DefaultWeightOnlyQuantConfig, MatMulNBitsQuantizer
+
+    from services.stt.ort_format import onnx_from_ort_format
+
     for prepared, packaged in PARTS.items():
         model = onnx_from_ort_format((source / packaged).read_bytes())
         optimized = target / f"{prepared}.optimized"

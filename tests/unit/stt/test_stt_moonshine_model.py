@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,3 +46,9 @@ def test_a_missing_model_package_says_what_to_install(tmp_path: Path, monkeypatc
     with pytest.raises(BackendUnavailable, match="pip install moonshine-cpp"):
         prepared_moonshine_dir(tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+def test_the_service_side_leaves_logging_alone() -> None:
+    """onnxruntime's quantizer configures the root logger when imported; only the preparing child imports it."""
+    probe = "import logging, services.stt.engine; print(len(logging.getLogger().handlers))"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout == "0\n"
