@@ -79,7 +79,9 @@ class MoonshineRecognizer:
 
         self._encoder = session("encoder.onnx")
         self._decoder = session("decoder.onnx")
-        self._cache_names = [o.name for o in self._decoder.get_outputs()][1:]
+        present = [o.name for o in self._decoder.get_outputs()][1:]  # after the logits, in input order
+        self._past_names = [name.replace("present", "past_key_values") for name in present]
+        self._self_attention = [".decoder." in name for name in present]
         _, heads, _, head_size = self._decoder.get_inputs()[2].shape  # a past_key_values input
         self._empty_cache = np.zeros((1, heads, 0, head_size), dtype=np.float32)
         self._vocabulary = read_vocabulary((model_dir / TOKENIZER).read_bytes())
@@ -100,7 +102,7 @@ class MoonshineRecognizer:
         padded = np.concatenate([audio.astype(np.float32), self._trailing_silence])
         hidden = self._encoder.run(None, {"input_values": padded[np.newaxis]})[0]
         max_tokens = math.ceil(self.tokens_per_second * len(audio) / SAMPLE_RATE) + self.extra_tokens
-        cache = {name.replace("present", "past_key_values"): self._empty_cache for name in self._cache_names}
+        cache = dict.fromkeys(self._past_names, self._empty_cache)
         tokens: list[int] = []
         log_probs: list[float] = []
         token, use_cache = START_TOKEN, False
@@ -120,9 +122,9 @@ class MoonshineRecognizer:
             if token == END_TOKEN or len(tokens) == max_tokens:
                 break
             tokens.append(token)
-            for name, value in zip(self._cache_names, outputs[1:], strict=True):
-                if not use_cache or ".decoder." in name:  # the cross-attention cache is computed once
-                    cache[name.replace("present", "past_key_values")] = value
+            for name, self_attention, value in zip(self._past_names, self._self_attention, outputs[1:], strict=True):
+                if self_attention or not use_cache:  # the cross-attention cache is computed once
+                    cache[name] = value
             use_cache = True
         text = self._detokenize(tokens)
         confidence = math.exp(sum(log_probs) / len(log_probs)) if text else 0.0

@@ -10,23 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import onnx
 import onnxruntime.tools.ort_format_model  # noqa: F401  (puts ort_flatbuffers_py on sys.path)
-from onnx import helper, numpy_helper
+from onnx import helper
 from ort_flatbuffers_py import fbs
 
 _ATTRIBUTE = fbs.AttributeType.AttributeType
-_NUMPY_TYPES = {
-    onnx.TensorProto.FLOAT: np.float32,
-    onnx.TensorProto.UINT8: np.uint8,
-    onnx.TensorProto.INT8: np.int8,
-    onnx.TensorProto.INT32: np.int32,
-    onnx.TensorProto.INT64: np.int64,
-    onnx.TensorProto.BOOL: np.bool_,
-    onnx.TensorProto.FLOAT16: np.float16,
-    onnx.TensorProto.DOUBLE: np.float64,
-}
 
 
 def onnx_from_ort_format(data: bytes) -> onnx.ModelProto:
@@ -43,11 +32,11 @@ def onnx_from_ort_format(data: bytes) -> onnx.ModelProto:
     return helper.make_model(graph, opset_imports=opsets, ir_version=model.IrVersion())
 
 
-def _tensor(tensor: Any) -> tuple[str, np.ndarray]:
+def _tensor(tensor: Any) -> onnx.TensorProto:
+    """The tensor's raw bytes as they are (ORT format and ONNX share the data type codes)."""
     dims = [tensor.Dims(i) for i in range(tensor.DimsLength())]
-    dtype = _NUMPY_TYPES[tensor.DataType()]
     raw = tensor.RawDataAsNumpy().tobytes() if tensor.RawDataLength() else b""
-    return tensor.Name().decode(), np.frombuffer(raw, dtype=dtype).reshape(dims)
+    return helper.make_tensor(tensor.Name().decode(), tensor.DataType(), dims, raw, raw=True)
 
 
 def _value_info(name: str, type_info: Any) -> onnx.ValueInfoProto:
@@ -81,8 +70,7 @@ def _attribute(attribute: Any) -> onnx.AttributeProto:
     if kind == _ATTRIBUTE.STRING:
         return helper.make_attribute(name, attribute.S())
     if kind == _ATTRIBUTE.TENSOR:
-        tensor_name, array = _tensor(attribute.T())
-        return helper.make_attribute(name, numpy_helper.from_array(array, tensor_name))
+        return helper.make_attribute(name, _tensor(attribute.T()))
     if kind == _ATTRIBUTE.GRAPH:
         return helper.make_attribute(name, _graph(attribute.G(), name))
     if kind == _ATTRIBUTE.FLOATS:
@@ -99,7 +87,8 @@ def _attribute(attribute: Any) -> onnx.AttributeProto:
 
 def _graph(graph: Any, name: str) -> onnx.GraphProto:
     """One graph level (subgraphs, such as an ``If`` node's branches, recursively)."""
-    initializers = dict(_tensor(graph.Initializers(i)) for i in range(graph.InitializersLength()))
+    initializers = [_tensor(graph.Initializers(i)) for i in range(graph.InitializersLength())]
+    constant = {tensor.name for tensor in initializers}
     types = {}
     for i in range(graph.NodeArgsLength()):
         arg = graph.NodeArgs(i)
@@ -121,7 +110,7 @@ def _graph(graph: Any, name: str) -> onnx.GraphProto:
     return helper.make_graph(
         nodes,
         name,
-        [_value_info(x, types.get(x)) for x in inputs if x not in initializers],
+        [_value_info(x, types.get(x)) for x in inputs if x not in constant],
         [_value_info(x, types.get(x)) for x in outputs],
-        [numpy_helper.from_array(array, key) for key, array in initializers.items()],
+        initializers,
     )
